@@ -1,0 +1,87 @@
+import { useState } from 'react';
+import { Link } from 'react-router-dom';
+import { useUser } from '../contexts/UserContext.jsx';
+import { expiresIn, formatAbsolute, timeAgo } from '../lib/time.js';
+import Avatar from './Avatar.jsx';
+import ReplyForm from './ReplyForm.jsx';
+
+export function statusPath(activity) {
+  return `/@${activity.handle}/status/${activity.uuid}`;
+}
+
+export function withReply(activity, reply) {
+  return {
+    ...activity,
+    replies_count: (activity.replies_count ?? 0) + 1,
+    replies: [...(activity.replies ?? []), reply],
+  };
+}
+
+// Messages and names are rendered as React text nodes, never as HTML.
+export default function ActivityItem({ activity, onReplied, showReplies = true }) {
+  const { user } = useUser();
+  const [replying, setReplying] = useState(false);
+  const replies = showReplies ? activity.replies || [] : [];
+
+  function replied(reply) {
+    setReplying(false);
+    onReplied?.(activity, reply);
+  }
+
+  return (
+    <article className="activity-item" data-uuid={activity.uuid}>
+      <div className="activity-main">
+        <Avatar name={activity.display_name} />
+        <div className="activity-content">
+          <header className="activity-meta">
+            <Link className="display-name" to={`/@${activity.handle}`}>
+              {activity.display_name}
+            </Link>
+            <Link className="handle" to={`/@${activity.handle}`}>
+              @{activity.handle}
+            </Link>
+            <Link className="time" to={statusPath(activity)} title={formatAbsolute(activity.created_at)}>
+              <time dateTime={activity.created_at}>{timeAgo(activity.created_at)}</time>
+            </Link>
+            {activity.expires_at && (
+              <span className="expires" title={formatAbsolute(activity.expires_at)}>
+                {expiresIn(activity.expires_at)}
+              </span>
+            )}
+          </header>
+          <p className="message">{activity.message}</p>
+          <div className="activity-actions">
+            {user ? (
+              <button
+                type="button"
+                className="action reply-action"
+                aria-expanded={replying}
+                onClick={() => setReplying((open) => !open)}
+              >
+                Reply <span className="count" data-testid="replies-count">{activity.replies_count ?? 0}</span>
+              </button>
+            ) : (
+              <Link className="action reply-action" to={statusPath(activity)}>
+                Replies <span className="count" data-testid="replies-count">{activity.replies_count ?? 0}</span>
+              </Link>
+            )}
+            <span className="action">
+              Reposts <span className="count">{activity.reposts_count ?? 0}</span>
+            </span>
+            <span className="action">
+              Likes <span className="count">{activity.likes_count ?? 0}</span>
+            </span>
+          </div>
+          {replying && <ReplyForm activity={activity} onReplied={replied} />}
+        </div>
+      </div>
+      {replies.length > 0 && (
+        <div className="replies">
+          {replies.map((reply) => (
+            <ActivityItem key={reply.uuid} activity={reply} showReplies={false} />
+          ))}
+        </div>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,19 @@
+import { describeError } from '../lib/errors.js';
+
+// Shows API error codes next to the form that caused them.
+export default function ErrorList({ errors }) {
+  if (!errors || errors.length === 0) return null;
+  return (
+    <ul className="errors" role="alert">
+      {errors.map((code) => (
+        <li key={code} data-code={code}>
+          {describeError(code)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function errorsOf(error) {
+  return error && Array.isArray(error.errors) ? error.errors : ['unexpected_error'];
+}

@@ -1,0 +1,36 @@
+// Human text for the API's error codes. Unknown codes still show, readably.
+const MESSAGES = {
+  message_blank: 'Write something first.',
+  message_exceed_max_chars: 'That is too long.',
+  ttl_invalid: 'Pick how long the crud lives.',
+  ttl_blank: 'Pick how long the crud lives.',
+  handle_blank: 'Choose a handle.',
+  handle_invalid: 'Handles use letters, digits and underscores.',
+  handle_taken: 'That handle is taken.',
+  display_name_blank: 'Tell us your name.',
+  email_blank: 'Enter your email.',
+  email_invalid: 'That email does not look right.',
+  email_taken: 'That email already has an account.',
+  password_blank: 'Enter a password.',
+  password_too_short: 'That password is too short.',
+  login_blank: 'Enter your handle or email.',
+  invalid_credentials: 'Wrong handle, email or password.',
+  search_term_blank: 'Type something to search for.',
+  network_error: 'Cannot reach Cruddur. Check your connection and try again.',
+  http_401: 'Please sign in again.',
+  http_403: 'You cannot see that.',
+  http_404: 'Not found.',
+  http_413: 'That is too big.',
+  http_500: 'Something went wrong on our side.',
+};
+
+export function describeError(code) {
+  if (MESSAGES[code]) return MESSAGES[code];
+  const words = code.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1) + '.';
+}
+
+// Python counts code points, not UTF-16 units; count the same way.
+export function characterCount(text) {
+  return [...text].length;
+}

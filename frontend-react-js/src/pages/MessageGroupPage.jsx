@@ -1,0 +1,35 @@
+import { useParams } from 'react-router-dom';
+import { messages } from '../api/cruddur.js';
+import ErrorList, { errorsOf } from '../components/ErrorList.jsx';
+import LoadMore from '../components/LoadMore.jsx';
+import MessageForm from '../components/MessageForm.jsx';
+import MessageList from '../components/MessageList.jsx';
+import { usePagedList } from '../hooks/usePagedList.js';
+import { MessagesLayout, touchGroup, useMessageGroups } from './MessageGroupsPage.jsx';
+
+export default function MessageGroupPage() {
+  const { uuid } = useParams();
+  const groups = useMessageGroups();
+  const list = usePagedList(() => messages.inGroup(uuid), [uuid]);
+  const group = groups.items.find((g) => g.uuid === uuid);
+
+  function sent(message) {
+    list.setItems((items) => [...items, message]);
+    groups.setItems((items) => touchGroup(items, message, message));
+  }
+
+  return (
+    <MessagesLayout groups={groups}>
+      <h1 className="page-title">{group ? `${group.display_name} (@${group.handle})` : 'Conversation'}</h1>
+      {list.loading && <p className="status">Loading…</p>}
+      {list.error && <ErrorList errors={errorsOf(list.error)} />}
+      {!list.error && (
+        <>
+          <MessageList messages={list.items} />
+          <LoadMore list={list} />
+          <MessageForm target={{ message_group_uuid: uuid }} onSent={sent} />
+        </>
+      )}
+    </MessagesLayout>
+  );
+}

@@ -1,0 +1,59 @@
+import { useState } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router-dom';
+import ErrorList, { errorsOf } from '../components/ErrorList.jsx';
+import { useFlash } from '../contexts/FlashContext.jsx';
+import { useUser } from '../contexts/UserContext.jsx';
+
+export default function SignInPage() {
+  const { signIn } = useUser();
+  const { flash } = useFlash();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [login, setLogin] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState([]);
+  const [sending, setSending] = useState(false);
+
+  async function submit(event) {
+    event.preventDefault();
+    setSending(true);
+    setErrors([]);
+    try {
+      const user = await signIn(login.trim(), password);
+      flash(`Welcome back, ${user.display_name}.`);
+      navigate(location.state?.from ?? '/', { replace: true });
+    } catch (error) {
+      setErrors(error.status === 401 ? ['invalid_credentials'] : errorsOf(error));
+      setSending(false);
+    }
+  }
+
+  return (
+    <section className="auth-page">
+      <h1 className="page-title">Sign into your Cruddur account</h1>
+      <form className="auth-form" onSubmit={submit}>
+        <label>
+          Handle or email
+          <input name="login" autoComplete="username" value={login} onChange={(e) => setLogin(e.target.value)} />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </label>
+        <ErrorList errors={errors} />
+        <button type="submit" disabled={sending}>
+          Sign in
+        </button>
+      </form>
+      <p>
+        Don’t have an account? <Link to="/signup">Sign up!</Link>
+      </p>
+    </section>
+  );
+}

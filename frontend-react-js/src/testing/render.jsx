@@ -1,0 +1,32 @@
+import { render } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { MemoryRouter, useLocation } from 'react-router-dom';
+import { AppProviders, AppRoutes } from '../App.jsx';
+import { andrew } from './fixtures.js';
+
+let currentLocation;
+function LocationProbe() {
+  currentLocation = useLocation();
+  return null;
+}
+
+// Renders the whole app, with its real providers and routes, at `route`.
+export function renderApp(route = '/', { user = null, token = 'test-token' } = {}) {
+  if (user) signInAs(user, token);
+  const events = userEvent.setup();
+  const utils = render(
+    <MemoryRouter initialEntries={[route]}>
+      <AppProviders>
+        <AppRoutes />
+        <LocationProbe />
+      </AppProviders>
+    </MemoryRouter>,
+  );
+  return { ...utils, user: events, location: () => currentLocation };
+}
+
+// Stores a session the way the user context does after a real sign-in.
+export function signInAs(user = andrew, token = 'test-token') {
+  window.localStorage.setItem('cruddur.access_token', token);
+  window.localStorage.setItem('cruddur.user', JSON.stringify(user));
+}

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+const BACKEND = 'http://localhost:4567';
+
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    port: 3000,
+    proxy: { '/api': BACKEND },
+  },
+  preview: {
+    port: 3000,
+  },
+  test: {
+    environment: 'jsdom',
+    setupFiles: ['./src/testing/setup.js'],
+    env: { VITE_BACKEND_URL: 'http://api.cruddur.test' },
+    restoreMocks: true,
+    testTimeout: 10000,
+  },
+});
