@@ -1,0 +1,33 @@
+"""Cruddur's backend: `create_app` wires configuration, telemetry, the database and the routes."""
+from pathlib import Path
+
+from flask import Flask
+from flask_cors import CORS
+
+from . import cli, db, errors, routes, telemetry
+from .config import Config
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(overrides=None):
+    app = Flask(__name__)
+    app.config.update(Config().as_mapping())
+    app.config.update(MIGRATIONS_DIR=MIGRATIONS_DIR, JSON_SORT_KEYS=False)
+    app.config.update(overrides or {})
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    telemetry.init_app(app)  # registers the request hooks that must run first
+    errors.init_app(app)
+    CORS(
+        app,
+        origins=[app.config["FRONTEND_URL"]],
+        expose_headers=["Link", "traceresponse", "X-Amzn-Trace-Id"],
+        allow_headers=["Authorization", "Content-Type", "traceparent", "tracestate", "X-Amzn-Trace-Id"],
+        methods=["GET", "POST", "OPTIONS"],
+        max_age=600,
+    )
+    routes.init_app(app)
+    cli.init_app(app)
+    return app

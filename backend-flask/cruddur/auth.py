@@ -1,0 +1,110 @@
+"""Passwords (argon2), access tokens (PyJWT) and the decorators that guard routes."""
+from datetime import timedelta
+from functools import wraps
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, g, request
+
+from .db import utcnow
+from .errors import ApiError
+
+ISSUER = "cruddur"
+ALGORITHM = "HS256"
+_hasher = PasswordHasher()
+
+
+def hash_password(password):
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash, password):
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# Spent on unknown logins so that timing does not tell which accounts exist.
+_DUMMY_HASH = _hasher.hash("cruddur-no-such-user")
+
+
+def burn_password_check(password):
+    verify_password(_DUMMY_HASH, password)
+
+
+class CurrentUser:
+    __slots__ = ("uuid", "handle")
+
+    def __init__(self, uuid, handle):
+        self.uuid = uuid
+        self.handle = handle
+
+
+def issue_token(user):
+    now = utcnow()
+    claims = {
+        "iss": ISSUER,
+        "sub": user.uuid,
+        "handle": user.handle,
+        "iat": now,
+        "exp": now + timedelta(seconds=current_app.config["ACCESS_TOKEN_TTL_SECONDS"]),
+    }
+    return jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm=ALGORITHM)
+
+
+def _bearer_token():
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "token_invalid")
+    return token.strip()
+
+
+def _verify(token):
+    try:
+        claims = jwt.decode(
+            token,
+            current_app.config["SECRET_KEY"],
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise ApiError(401, "token_expired") from None
+    except jwt.InvalidTokenError:
+        raise ApiError(401, "token_invalid") from None
+    return CurrentUser(claims["sub"], claims.get("handle"))
+
+
+def authenticate():
+    """Set g.current_user from the bearer token, or None when no token is sent."""
+    token = _bearer_token()
+    g.current_user = _verify(token) if token else None
+    return g.current_user
+
+
+def current_user():
+    return g.get("current_user")
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if authenticate() is None:
+            raise ApiError(401, "authentication_required")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def login_optional(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        authenticate()
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,67 @@
+"""Every error response is made here: `{"errors": [codes…]}` with the right status, never a trace."""
+import logging
+
+from flask import jsonify
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger("cruddur.errors")
+
+
+class ApiError(Exception):
+    """A domain error raised by services and views; carries its status and error codes."""
+
+    def __init__(self, status, *codes):
+        super().__init__(", ".join(codes))
+        self.status = status
+        self.codes = list(codes)
+
+
+def not_found(code="not_found"):
+    return ApiError(404, code)
+
+
+def _code_for(exc: HTTPException):
+    return (exc.name or "error").lower().replace(" ", "_").replace("'", "")
+
+
+def error_response(status, codes):
+    response = jsonify({"errors": list(codes)})
+    response.status_code = status
+    return response
+
+
+def handle_api_error(exc: ApiError):
+    return error_response(exc.status, exc.codes)
+
+
+def handle_http_exception(exc: HTTPException):
+    response = error_response(exc.code or 500, [_code_for(exc)])
+    if exc.code == 405 and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def handle_internal_error(exc: InternalServerError):
+    # Unhandled exceptions arrive here wrapped; Flask has already sent
+    # got_request_exception (so Rollbar saw it) and logged the traceback.
+    return error_response(500, ["internal_error"])
+
+
+def handle_database_unavailable(exc: DBAPIError):
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+        from .telemetry import errors as error_reporting
+
+        error_reporting.report_exception(exc)
+        response = error_response(503, ["database_unavailable"])
+        response.headers["Retry-After"] = "5"
+        return response
+    raise exc
+
+
+def init_app(app):
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(InternalServerError, handle_internal_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)

@@ -1,0 +1,84 @@
+"""Cruddur's tables: users, activities (cruds and replies), conversations and their messages."""
+import uuid as uuid_lib
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import UTCDateTime, db, utcnow
+
+MESSAGE_MAX = 1024
+
+
+def new_uuid():
+    return str(uuid_lib.uuid4())
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    handle: Mapped[str] = mapped_column(String(30), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    bio: Mapped[str | None] = mapped_column(Text)
+    cognito_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class Activity(db.Model):
+    __tablename__ = "activities"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    message: Mapped[str] = mapped_column(String(MESSAGE_MAX))
+    likes_count: Mapped[int] = mapped_column(Integer, default=0)
+    replies_count: Mapped[int] = mapped_column(Integer, default=0)
+    reposts_count: Mapped[int] = mapped_column(Integer, default=0)
+    reply_to_activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at = mapped_column(UTCDateTime, nullable=False)
+
+    user = relationship(User, lazy="joined", innerjoin=True)
+    parent = relationship("Activity", remote_side=[id], lazy="raise")
+
+    __table_args__ = (
+        CheckConstraint("length(message) BETWEEN 1 AND 1024", name="message_length"),
+        # Feeds: newest first among top-level cruds, and one user's cruds.
+        Index("ix_activities_feed", "reply_to_activity_id", "created_at", "id"),
+        Index("ix_activities_user_feed", "user_id", "created_at", "id"),
+        Index("ix_activities_expires_at", "expires_at"),
+    )
+
+
+class MessageGroup(db.Model):
+    __tablename__ = "message_groups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+
+    members = relationship(User, secondary="message_group_members", lazy="selectin")
+
+
+class MessageGroupMember(db.Model):
+    __tablename__ = "message_group_members"
+    message_group_id: Mapped[int] = mapped_column(ForeignKey("message_groups.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+
+
+class Message(db.Model):
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    message_group_id: Mapped[int] = mapped_column(ForeignKey("message_groups.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    message: Mapped[str] = mapped_column(String(MESSAGE_MAX))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    user = relationship(User, lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        CheckConstraint("length(message) BETWEEN 1 AND 1024", name="message_length"),
+        Index("ix_messages_group_created", "message_group_id", "created_at", "id"),
+    )

@@ -1,0 +1,27 @@
+"""Health check and the Rollbar demo route."""
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..db import db
+from ..telemetry import errors as error_reporting
+
+bp = Blueprint("general", __name__)
+
+
+@bp.get("/api/health-check")
+def health_check():
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except SQLAlchemyError:
+        db.session.rollback()
+        database = "unreachable"
+    healthy = database == "ok"
+    return jsonify({"success": healthy, "database": database}), 200 if healthy else 503
+
+
+@bp.get("/rollbar/test")
+def rollbar_test():
+    error_reporting.report_message("Hello World!", "warning")
+    return "Hello World!"

@@ -1,0 +1,84 @@
+"""What the activity use cases share: visibility rules, reply loading and the JSON shape."""
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased
+
+from ..db import db
+from ..errors import not_found
+from ..models import Activity, User
+
+Parent = aliased(Activity, name="parent")
+
+
+def escape_like(term):
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def live(now):
+    """An activity is live until it expires; a reply is live only while its parent is."""
+    parent = aliased(Activity)
+    parent_live = exists().where(parent.id == Activity.reply_to_activity_id, parent.expires_at > now)
+    return and_(Activity.expires_at > now, or_(Activity.reply_to_activity_id.is_(None), parent_live))
+
+
+def top_level_live(now):
+    return and_(Activity.reply_to_activity_id.is_(None), Activity.expires_at > now)
+
+
+def user_by_handle(handle):
+    user = db.session.scalar(select(User).where(User.handle == handle.lower()))
+    if user is None:
+        raise not_found("user_not_found")
+    return user
+
+
+def replies_for(parent_ids, now):
+    """Live replies of the given parents, oldest first, keyed by parent id: one query per page."""
+    grouped = {pid: [] for pid in parent_ids}
+    if not parent_ids:
+        return grouped
+    rows = db.session.scalars(
+        select(Activity)
+        .where(Activity.reply_to_activity_id.in_(parent_ids), Activity.expires_at > now)
+        .order_by(Activity.created_at, Activity.id)
+    )
+    for reply in rows:
+        grouped[reply.reply_to_activity_id].append(reply)
+    return grouped
+
+
+def parent_uuids(activities):
+    ids = {a.reply_to_activity_id for a in activities if a.reply_to_activity_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Activity.id, Activity.uuid).where(Activity.id.in_(ids))).all())
+
+
+def to_json(activity, parent_uuid=None, replies=None):
+    data = {
+        "uuid": activity.uuid,
+        "handle": activity.user.handle,
+        "display_name": activity.user.display_name,
+        "message": activity.message,
+        "created_at": activity.created_at.isoformat(),
+        "expires_at": activity.expires_at.isoformat(),
+        "likes_count": activity.likes_count,
+        "replies_count": activity.replies_count,
+        "reposts_count": activity.reposts_count,
+        "reply_to_activity_uuid": parent_uuid,
+    }
+    if replies is not None:
+        data["replies"] = [to_json(r, activity.uuid) for r in replies]
+    return data
+
+
+def feed_json(activities, now):
+    """Serialise a page of activities with their replies, in two extra queries at most."""
+    replies = replies_for([a.id for a in activities], now)
+    parents = parent_uuids(activities)
+    return [to_json(a, parents.get(a.reply_to_activity_id), replies[a.id]) for a in activities]
+
+
+def page_of(page, query, now):
+    rows = list(db.session.scalars(page.apply(query, Activity.created_at, Activity.id)))
+    rows, next_cursor = page.split(rows, lambda a: (a.created_at, a.id))
+    return feed_json(rows, now), next_cursor

@@ -1,0 +1,30 @@
+"""Reply to a live activity; the parent's replies_count grows in the same transaction."""
+from sqlalchemy import select, update
+
+from ..db import transaction
+from ..errors import not_found
+from ..models import Activity
+from ..telemetry.service import annotate, service_call
+from .activity_queries import live, to_json
+from .create_activity import author
+
+
+@service_call
+def run(user, parent_uuid, message, now):
+    with transaction() as session:
+        parent = session.scalar(select(Activity).where(Activity.uuid == parent_uuid, live(now)))
+        if parent is None:
+            raise not_found("activity_not_found")
+        # A reply never outlives its parent, so an expired crud stays invisible through its replies.
+        reply = Activity(
+            user=author(user), message=message, created_at=now,
+            expires_at=parent.expires_at, reply_to_activity_id=parent.id,
+        )
+        session.add(reply)
+        session.execute(
+            update(Activity).where(Activity.id == parent.id).values(replies_count=Activity.replies_count + 1)
+        )
+        session.flush()
+        result = to_json(reply, parent.uuid, replies=[])
+    annotate(user_handle=user.handle, activity_uuid=parent_uuid, now=now.isoformat())
+    return result

@@ -1,0 +1,33 @@
+"""What the conversation use cases share: membership checks and the JSON shape of a message."""
+from sqlalchemy import select
+
+from ..db import db
+from ..errors import not_found
+from ..models import MessageGroup, MessageGroupMember, User
+
+
+def member_id(user):
+    return select(User.id).where(User.uuid == user.uuid).scalar_subquery()
+
+
+def group_for_member(group_uuid, user):
+    """The group, if the user belongs to it; 404 otherwise, so non-members learn nothing."""
+    group = db.session.scalar(
+        select(MessageGroup)
+        .join(MessageGroupMember, MessageGroupMember.message_group_id == MessageGroup.id)
+        .where(MessageGroup.uuid == group_uuid, MessageGroupMember.user_id == member_id(user))
+    )
+    if group is None:
+        raise not_found("message_group_not_found")
+    return group
+
+
+def message_json(message, group_uuid):
+    return {
+        "uuid": message.uuid,
+        "message_group_uuid": group_uuid,
+        "handle": message.user.handle,
+        "display_name": message.user.display_name,
+        "message": message.message,
+        "created_at": message.created_at.isoformat(),
+    }

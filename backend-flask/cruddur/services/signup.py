@@ -1,0 +1,37 @@
+"""Create an account and sign it in."""
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..auth import hash_password, issue_token
+from ..db import db, transaction
+from ..errors import ApiError
+from ..models import User
+from ..telemetry.service import annotate, service_call
+
+
+def user_json(user):
+    return {"uuid": user.uuid, "handle": user.handle, "display_name": user.display_name, "bio": user.bio}
+
+
+def _taken(body):
+    codes = []
+    if db.session.scalar(select(User.id).where(User.handle == body.handle)):
+        codes.append("handle_taken")
+    if db.session.scalar(select(User.id).where(User.email == body.email)):
+        codes.append("email_taken")
+    return codes
+
+
+@service_call
+def run(body):
+    if codes := _taken(body):
+        raise ApiError(422, *codes)
+    user = User(handle=body.handle, display_name=body.display_name, email=body.email,
+                password_hash=hash_password(body.password))
+    try:
+        with transaction() as session:
+            session.add(user)
+    except IntegrityError:  # lost a race with a concurrent sign-up
+        raise ApiError(422, *(_taken(body) or ["handle_taken"])) from None
+    annotate(user_handle=user.handle)
+    return {"user": user_json(user), "access_token": issue_token(user)}

@@ -1,0 +1,53 @@
+"""Cruddur's four signals. Each module exposes `init_app(app)`; `init_app` here wires them in
+the order the hooks need, prints the start-up line, and registers one bounded shutdown."""
+import atexit
+import logging
+import os
+
+from . import context, errors, faults, logs, otel, xray
+
+log = logging.getLogger("cruddur.telemetry")
+_shut_down = []
+
+
+def init_app(app):
+    logs.configure(app.config)  # first, so every later start-up line is JSON
+    # Hook order matters: the OTEL server span must exist before X-Ray's middleware opens its
+    # segment, so that the segment can take OTEL's trace id (see xray.init_app).
+    otel.init_app(app)
+    xray.init_app(app)
+    context.init_app(app)
+    logs.init_app(app)
+    errors.init_app(app)
+    faults.configure(app.config["FAULTS"])
+    signals = describe()
+    log.info("signals: " + ", ".join(f"{k}={v}" for k, v in signals.items()), extra={"signals": signals})
+    if faults.active():
+        log.warning("fault injection on", extra={"faults": app.config["FAULTS"]})
+    atexit.register(shutdown)
+
+
+def after_fork():
+    """Per-process parts (exporter threads, sockets) are made again in each gunicorn worker."""
+    otel.after_fork()
+    logs.after_fork()
+
+
+def describe():
+    return {"otel": otel.describe(), "xray": xray.describe(), "logs": logs.describe(),
+            "rollbar": errors.describe(), "pid": os.getpid()}
+
+
+def shutdown(budget_seconds=4.0):
+    """Flush every signal within one shared time budget (gunicorn kills a slow worker)."""
+    from .deadline import Deadline
+
+    if _shut_down:
+        return
+    _shut_down.append(True)
+    deadline = Deadline(budget_seconds)
+    for flush in (otel.shutdown, errors.shutdown, logs.shutdown):
+        try:
+            flush(deadline)
+        except Exception:  # a failing backend must never break shutdown
+            log.exception("telemetry flush failed")

@@ -1,0 +1,48 @@
+"""The ids that join the four signals for one request: OTEL's trace id, or X-Ray's, or a fresh one."""
+import os
+import re
+
+from flask import g, request
+from opentelemetry import trace
+
+from . import xray
+
+TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+def to_xray(trace_id):
+    return f"1-{trace_id[:8]}-{trace_id[8:]}"
+
+
+def trace_ids():
+    """(trace_id as 32 hex, X-Ray trace id) for the current request, or (None, None) outside one."""
+    ctx = trace.get_current_span().get_span_context()
+    if ctx.is_valid:
+        trace_id = format(ctx.trace_id, "032x")
+        return trace_id, to_xray(trace_id)
+    segment = xray.current_entity()
+    if segment is not None:
+        return segment.trace_id[2:].replace("-", ""), segment.trace_id
+    trace_id = g.get("trace_id") if request else None
+    return (trace_id, to_xray(trace_id)) if trace_id else (None, None)
+
+
+def _assign_fallback_id():
+    """With OTEL off, a request still gets one id for its log line, Rollbar item and response."""
+    if trace.get_current_span().get_span_context().is_valid or xray.current_entity() is not None:
+        return
+    match = TRACEPARENT.match(request.headers.get("traceparent", ""))
+    g.trace_id = match.group(1) if match else os.urandom(16).hex()
+
+
+def _trace_response(response):
+    if "traceresponse" not in response.headers:
+        trace_id, _ = trace_ids()
+        if trace_id:
+            response.headers["traceresponse"] = f"00-{trace_id}-{os.urandom(8).hex()}-00"
+    return response
+
+
+def init_app(app):
+    app.before_request(_assign_fallback_id)
+    app.after_request(_trace_response)

@@ -1,0 +1,139 @@
+"""Structured logs: JSON lines on stdout always, CloudWatch Logs through watchtower when
+`CLOUDWATCH_LOG_GROUP` is set; one INFO access line per request carrying the trace ids."""
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+
+from flask import g, request
+from pythonjsonlogger.json import JsonFormatter
+
+from . import context
+
+log = logging.getLogger("cruddur.telemetry.logs")
+access_log = logging.getLogger("cruddur.access")
+
+_state = {"stdout": None, "cloudwatch": None, "group": None, "pid": None, "warned": False}
+FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
+SEND_INTERVAL_SECONDS = 2
+
+
+class TraceIdFilter(logging.Filter):
+    """Stamp every record made inside a request with the request's trace ids."""
+
+    def filter(self, record):
+        if not hasattr(record, "trace_id"):
+            try:
+                record.trace_id, record.xray_trace_id = context.trace_ids() if request else (None, None)
+            except Exception:
+                record.trace_id = record.xray_trace_id = None
+        return True
+
+
+def _formatter():
+    return JsonFormatter(FIELDS, rename_fields={"levelname": "level", "name": "logger", "asctime": "time"},
+                         timestamp=False)
+
+
+def configure(config):
+    """Install the stdout handler once per process (idempotent across app factories)."""
+    root = logging.getLogger()
+    if _state["stdout"] is None:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(_formatter())
+        handler.addFilter(TraceIdFilter())
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        for noisy in ("botocore", "boto3", "urllib3", "s3transfer"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+        _state["stdout"] = handler
+    _state["group"] = os.environ.get("CLOUDWATCH_LOG_GROUP") or None
+    after_fork()
+
+
+def _aws_ready():
+    import boto3
+
+    session = boto3.Session()
+    missing = [what for what, ok in (("region", session.region_name), ("credentials", session.get_credentials()))
+               if not ok]
+    if missing and not _state["warned"]:
+        _state["warned"] = True
+        log.warning("CloudWatch Logs off: AWS %s missing", " and ".join(missing),
+                    extra={"log_group": _state["group"]})
+    return not missing
+
+
+def _ensure_group(client, group):
+    try:
+        client.create_log_group(logGroupName=group)
+    except client.exceptions.ResourceAlreadyExistsException:
+        pass
+    except Exception as exc:  # the handler retries delivery; this only warns
+        log.warning("could not create the CloudWatch log group", extra={"error": type(exc).__name__})
+
+
+def after_fork():
+    """Build the watchtower handler for this process: its stream name is host and pid."""
+    group = _state["group"]
+    if not group or _state["pid"] == os.getpid() or not _aws_ready():
+        return
+    import boto3
+    import watchtower
+    from botocore.config import Config
+
+    root = logging.getLogger()
+    if _state["cloudwatch"] is not None:
+        root.removeHandler(_state["cloudwatch"])
+    client = boto3.client("logs", config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}))
+    handler = watchtower.CloudWatchLogHandler(
+        log_group_name=group,
+        log_stream_name=f"{socket.gethostname()}-{os.getpid()}",
+        boto3_client=client,
+        create_log_group=False,  # done off the start-up path below; __init__ would call AWS
+        send_interval=SEND_INTERVAL_SECONDS,
+    )
+    handler.setFormatter(_formatter())
+    handler.addFilter(TraceIdFilter())
+    threading.Thread(target=_ensure_group, args=(client, group), name="cloudwatch-setup", daemon=True).start()
+    root.addHandler(handler)
+    _state.update(cloudwatch=handler, pid=os.getpid())
+
+
+def describe():
+    if _state["cloudwatch"] is not None:
+        return f"stdout + cloudwatch {_state['group']}"
+    return "stdout"
+
+
+def _start_timer():
+    g.request_started = time.perf_counter()
+
+
+def _access_line(response):
+    started = g.get("request_started")
+    user = g.get("current_user")
+    access_log.info("request", extra={
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+        "user": user.handle if user else None,
+    })
+    return response
+
+
+def init_app(app):
+    app.before_request(_start_timer)
+    app.after_request(_access_line)
+
+
+def shutdown(deadline):
+    handler = _state["cloudwatch"]
+    if handler is None:
+        return
+    flusher = threading.Thread(target=handler.flush, name="cloudwatch-flush", daemon=True)
+    flusher.start()
+    flusher.join(deadline.remaining())

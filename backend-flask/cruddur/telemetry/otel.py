@@ -1,0 +1,101 @@
+"""OpenTelemetry traces: X-Ray-compatible ids, W3C and X-Ray propagation, OTLP/HTTP export.
+
+Export is on when `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_TRACES_EXPORTER` is set and
+`OTEL_SDK_DISABLED` is not true; the exporter is made once per process."""
+import logging
+import os
+
+from opentelemetry import propagate, trace
+from opentelemetry.instrumentation.flask import FlaskInstrumentor
+from opentelemetry.instrumentation.propagators import TraceResponsePropagator, set_global_response_propagator
+from opentelemetry.instrumentation.requests import RequestsInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.propagators.aws import AwsXRayPropagator
+from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+log = logging.getLogger("cruddur.telemetry.otel")
+
+_state = {"provider": None, "processor": None, "pid": None, "exporter": None}
+
+
+def exporter_name(env=os.environ):
+    if env.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        return None
+    name = env.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+    if name == "none":
+        return None
+    if name:
+        return name
+    if env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        return "otlp"
+    return None
+
+
+def enabled():
+    return _state["provider"] is not None
+
+
+def tracer():
+    return trace.get_tracer("cruddur")
+
+
+def init_app(app):
+    name = exporter_name()
+    if name not in (None, "otlp", "console"):
+        log.warning("unsupported OTEL_TRACES_EXPORTER, traces off", extra={"exporter": name})
+        name = None
+    _state["exporter"] = name
+    if name is None:
+        return
+    if _state["provider"] is None:
+        resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "backend-flask")})
+        provider = TracerProvider(resource=resource, id_generator=AwsXRayIdGenerator())
+        trace.set_tracer_provider(provider)
+        propagate.set_global_textmap(CompositePropagator([AwsXRayPropagator(), TraceContextTextMapPropagator()]))
+        set_global_response_propagator(TraceResponsePropagator())
+        RequestsInstrumentor().instrument(tracer_provider=provider)
+        _state["provider"] = provider
+    FlaskInstrumentor().instrument_app(app, tracer_provider=_state["provider"])
+    with app.app_context():
+        from ..db import db
+
+        SQLAlchemyInstrumentor().instrument(engine=db.engine, tracer_provider=_state["provider"])
+    after_fork()
+
+
+def after_fork():
+    """Attach a fresh exporter in this process (gunicorn calls this in post_fork)."""
+    provider = _state["provider"]
+    if provider is None or _state["pid"] == os.getpid():
+        return
+    if _state["exporter"] == "console":
+        exporter = ConsoleSpanExporter()
+    else:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporter = OTLPSpanExporter()
+    processor = BatchSpanProcessor(exporter)
+    provider.add_span_processor(processor)
+    _state.update(processor=processor, pid=os.getpid())
+
+
+def describe():
+    name = _state["exporter"]
+    if name is None:
+        return "off"
+    if name == "console":
+        return "console"
+    endpoint = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or (
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").rstrip("/") + "/v1/traces")
+    return f"otlp {endpoint}"
+
+
+def shutdown(deadline):
+    processor = _state["processor"]
+    if processor is not None and not deadline.expired():
+        processor.force_flush(timeout_millis=int(deadline.remaining() * 1000))

@@ -1,0 +1,105 @@
+"""AWS X-Ray: one segment per request from XRayMiddleware, sharing the OTEL trace id.
+
+On when `AWS_XRAY_SDK_ENABLED=true` or `AWS_XRAY_DAEMON_ADDRESS` is set (and not explicitly
+disabled). Sampling uses local rules derived from `aws/json/xray.json`, so nothing polls
+the daemon over TCP; when OTEL is on, its sampling decision is handed to X-Ray instead."""
+import json
+import logging
+import os
+from pathlib import Path
+
+from aws_xray_sdk import global_sdk_config
+from aws_xray_sdk.core import xray_recorder
+from aws_xray_sdk.core.exceptions.exceptions import SegmentNotFoundException
+from aws_xray_sdk.core.sampling.local.sampler import LocalSampler
+from aws_xray_sdk.ext.flask.middleware import XRayMiddleware
+from flask import request
+from opentelemetry import trace
+
+from . import otel
+
+log = logging.getLogger("cruddur.telemetry.xray")
+
+RULES_FILE = Path(__file__).resolve().parents[3] / "aws" / "json" / "xray.json"
+_state = {"enabled": False, "daemon": None}
+
+
+def enabled_in(env=os.environ):
+    flag = env.get("AWS_XRAY_SDK_ENABLED", "").strip().lower()
+    if flag in ("false", "0", "no"):
+        return False
+    return flag in ("true", "1", "yes") or bool(env.get("AWS_XRAY_DAEMON_ADDRESS"))
+
+
+def enabled():
+    return _state["enabled"]
+
+
+def local_rules(path=RULES_FILE):
+    """Translate the centralised rule in aws/json/xray.json into the SDK's local rule format."""
+    try:
+        rule = json.loads(Path(path).read_text())["SamplingRule"]
+    except (OSError, ValueError, KeyError):
+        return None
+    target = {"fixed_target": int(rule["ReservoirSize"]), "rate": float(rule["FixedRate"])}
+    return {"version": 2, "default": target, "rules": [{
+        "description": rule.get("RuleName", "Cruddur"),
+        "host": rule.get("Host", "*"),
+        "http_method": rule.get("HTTPMethod", "*"),
+        "url_path": rule.get("URLPath", "*"),
+        **target,
+    }]}
+
+
+def _share_trace_id():
+    """Hand OTEL's trace id and sampling decision to the X-Ray middleware that runs next.
+
+    Runs between the OTEL server span's hook and XRayMiddleware's hook; it must never raise."""
+    try:
+        ctx = trace.get_current_span().get_span_context()
+        if not ctx.is_valid:
+            return
+        hex_id = format(ctx.trace_id, "032x")
+        header = f"Root=1-{hex_id[:8]}-{hex_id[8:]};Sampled={1 if ctx.trace_flags.sampled else 0}"
+        incoming = request.environ.get("HTTP_X_AMZN_TRACE_ID", "")
+        parent = next((p for p in incoming.split(";") if p.strip().startswith("Parent=")), None)
+        request.environ["HTTP_X_AMZN_TRACE_ID"] = f"{header};{parent.strip()}" if parent else header
+    except Exception:
+        log.debug("could not share the trace id with X-Ray", exc_info=True)
+
+
+def init_app(app):
+    if not enabled_in():
+        global_sdk_config.set_sdk_enabled(False)
+        return
+    global_sdk_config.set_sdk_enabled(True)
+    rules = local_rules()
+    daemon = os.environ.get("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000")
+    xray_recorder.configure(
+        service=os.environ.get("OTEL_SERVICE_NAME", "backend-flask"),
+        dynamic_naming=os.environ.get("AWS_XRAY_URL") or None,
+        daemon_address=daemon,
+        context_missing=os.environ.get("AWS_XRAY_CONTEXT_MISSING", "IGNORE_ERROR"),
+        sampler=LocalSampler(rules) if rules else LocalSampler(),
+        plugins=(),
+    )
+    if otel.enabled():
+        app.before_request(_share_trace_id)
+    XRayMiddleware(app, xray_recorder)
+    _state.update(enabled=True, daemon=daemon)
+
+
+def describe():
+    if not _state["enabled"]:
+        return "off"
+    return f"udp {_state['daemon']}"
+
+
+def current_entity():
+    """The open subsegment or segment of this request, or None (outside requests: CLI, start-up)."""
+    if not _state["enabled"]:
+        return None
+    try:
+        return xray_recorder.context.get_trace_entity()
+    except SegmentNotFoundException:  # AWS_XRAY_CONTEXT_MISSING=RUNTIME_ERROR outside a request
+        return None

@@ -1,0 +1,24 @@
+"""gunicorn settings for Cruddur; `gunicorn app:app` picks this file up from backend-flask/."""
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '4567')}"
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 10  # in-flight requests finish, then telemetry flushes within its own budget
+keepalive = 5
+accesslog = None  # Cruddur writes its own JSON access line, with trace ids
+# The app is loaded in each worker (no preload), so telemetry exporters and threads are per process.
+preload_app = False
+
+
+def post_fork(server, worker):
+    from cruddur import telemetry
+
+    telemetry.after_fork()
+
+
+def worker_exit(server, worker):
+    from cruddur import telemetry
+
+    telemetry.shutdown()
