@@ -12,7 +12,13 @@ export function touchGroup(groups, sent, other) {
   const previous = groups.find((group) => group.uuid === sent.message_group_uuid);
   const member = previous ?? other;
   return [
-    { uuid: sent.message_group_uuid, handle: member.handle, display_name: member.display_name, message: sent.message, created_at: sent.created_at },
+    {
+      uuid: sent.message_group_uuid,
+      handle: member.handle,
+      display_name: member.display_name,
+      message: sent.message,
+      created_at: sent.created_at,
+    },
     ...rest,
   ];
 }

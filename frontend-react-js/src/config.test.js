@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from './config.js';
+
+describe('config', () => {
+  it('defaults the production backend to localhost:4567 and exports nothing', () => {
+    expect(readConfig({})).toMatchObject({
+      backendUrl: 'http://localhost:4567',
+      otelCollectorUrl: null,
+      otelTracesUrl: null,
+    });
+  });
+
+  it('uses the same origin (the /api proxy) in dev mode', () => {
+    expect(readConfig({ DEV: true }).backendUrl).toBe('');
+    expect(readConfig({ VITE_BACKEND_URL: '/' }).backendUrl).toBe('');
+  });
+
+  it('strips trailing slashes and appends /v1/traces to the collector', () => {
+    const config = readConfig({
+      VITE_BACKEND_URL: 'https://api.example.com/',
+      VITE_OTEL_COLLECTOR_URL: 'http://localhost:4318/',
+    });
+    expect(config.backendUrl).toBe('https://api.example.com');
+    expect(config.otelTracesUrl).toBe('http://localhost:4318/v1/traces');
+  });
+
+  it.each([
+    [{ VITE_BACKEND_URL: 'localhost:4567' }, /VITE_BACKEND_URL/],
+    [{ VITE_BACKEND_URL: 'ftp://x' }, /http or https/],
+    [{ VITE_OTEL_COLLECTOR_URL: 'not a url' }, /VITE_OTEL_COLLECTOR_URL/],
+  ])('rejects %o', (env, message) => {
+    expect(() => readConfig(env)).toThrow(message);
+  });
+});
