@@ -32,7 +32,7 @@ def _text(field, value, maximum):
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
+    model_config = ConfigDict(strict=True, extra="ignore", validate_default=True)
 
 
 class CreateActivityBody(Body):

@@ -1,0 +1,90 @@
+"""In-process API tests: one app per database, migrated with Alembic, reseeded before each test."""
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from cruddur import create_app
+from cruddur.db import db
+from cruddur.seed import DEMO_PASSWORD, seed_demo_data
+
+TABLES = ("messages", "message_group_members", "message_groups", "activities", "users")
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    # Not app.testing: errors must go through the real 500 path, as under gunicorn.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "PROPAGATE_EXCEPTIONS": False})
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def demo_data(app):
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.commit()
+        seed_demo_data()
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Api:
+    """A signed-in (or anonymous) user talking JSON to Cruddur."""
+
+    def __init__(self, client, token=None):
+        self.client = client
+        self.token = token
+
+    def _headers(self):
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def get(self, path, **kw):
+        return self.client.get(path, headers=self._headers(), **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.client.post(path, json=body, headers=self._headers(), **kw)
+
+
+@pytest.fixture
+def anon(client):
+    return Api(client)
+
+
+@pytest.fixture
+def sign_in(client):
+    def as_user(login, password=DEMO_PASSWORD):
+        response = client.post("/api/auth/signin", json={"login": login, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return Api(client, response.get_json()["access_token"])
+
+    return as_user
+
+
+@pytest.fixture
+def andrew(sign_in):
+    return sign_in("andrewbrown")
+
+
+@pytest.fixture
+def expire(app):
+    """Move an activity's expiry into the past, as time passing would."""
+    def move(activity_uuid):
+        with app.app_context():
+            db.session.execute(text("UPDATE activities SET expires_at = :past WHERE uuid = :uuid"),
+                               {"past": "2000-01-01 00:00:00+00:00" if db.engine.dialect.name == "postgresql"
+                                else "2000-01-01 00:00:00.000000", "uuid": activity_uuid})
+            db.session.commit()
+
+    return move

@@ -1,0 +1,50 @@
+"""Shared fixtures: a real PostgreSQL server for the session, and one Cruddur app per database."""
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "backend-flask"))
+sys.path.insert(0, str(ROOT))
+
+# The suite sets every signal itself: nothing from the caller's shell leaks in.
+for _name in list(os.environ):
+    if _name.startswith(("OTEL_", "AWS_", "ROLLBAR_", "CLOUDWATCH_", "CRUDDUR_", "HONEYCOMB_")):
+        del os.environ[_name]
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="cruddur-test-home-")
+os.environ["SECRET_KEY"] = "test-secret-key-for-cruddur-tests"
+os.environ["FRONTEND_URL"] = "http://127.0.0.1:3000"
+
+from tests.support.postgres import PostgresServer  # noqa: E402
+
+DATABASES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    server = PostgresServer().start()
+    server.wait_ready()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def new_database_url(tmp_path_factory, request):
+    """A factory: a fresh, empty database of the given kind, as a SQLAlchemy URL."""
+    counter = iter(range(10_000))
+
+    def make(kind):
+        name = f"cruddur_{next(counter)}"
+        if kind == "sqlite":
+            return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / (name + '.sqlite3')}"
+        return request.getfixturevalue("postgres").create_database(name)
+
+    return make
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request, new_database_url):
+    return new_database_url(request.param)

@@ -1,0 +1,60 @@
+"""A real gunicorn serving Cruddur, set up with the documented commands, stopped by PID."""
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from .net import free_port, wait_for_http
+
+BACKEND = Path(__file__).resolve().parents[2] / "backend-flask"
+BIN = Path(sys.executable).parent
+
+
+def backend_env(database_url, **extra):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OTEL_", "AWS_", "ROLLBAR_", "CLOUDWATCH_", "CRUDDUR_"))}
+    env.update(DATABASE_URL=database_url, SECRET_KEY="test-secret-key-for-cruddur-tests",
+               PYTHONUNBUFFERED="1", FRONTEND_URL="http://127.0.0.1:3000")
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def flask_command(env, *args):
+    """Run `flask --app app ...` in backend-flask/, as a user does."""
+    return subprocess.run([str(BIN / "flask"), "--app", "app", *args], cwd=BACKEND, env=env,
+                          capture_output=True, text=True, timeout=120, check=True)
+
+
+class Gunicorn:
+    def __init__(self, env, workers=2, log_path=None):
+        self.env = env
+        self.workers = workers
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.process = None
+
+    def start(self):
+        log = open(self.log_path, "w") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "app:app", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)],
+            cwd=BACKEND, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        wait_for_http(self.url + "/api/health-check", process=self.process)
+        return self
+
+    def stop(self, timeout=20):
+        """SIGTERM the arbiter by PID and wait; returns the exit code."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            raise
+
+    def output(self):
+        return Path(self.log_path).read_text() if self.log_path else ""
