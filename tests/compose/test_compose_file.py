@@ -1,0 +1,200 @@
+"""docker-compose.yml, checked statically: schema, pins, healthchecks, ports, wiring to the backend's config."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stack_files import COMPOSE_FILE, REPO, dockerfile_stages, env_mapping, interpolate
+
+SERVICES = {"backend-flask", "frontend-react-js", "db", "xray-daemon", "otel-collector", "jaeger"}
+
+# Backend variables compose may leave out, each with its reason. Empty today:
+# every variable in cruddur.config.ENV_VARS is wired explicitly.
+NOT_WIRED_IN_COMPOSE = {}
+
+# Secrets come from the shell only: compose passes them through (no value) and never defaults them.
+PASS_THROUGH_SECRETS = {
+    "backend-flask": {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "ROLLBAR_ACCESS_TOKEN"},
+    "xray-daemon": {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"},
+    "otel-collector": {"HONEYCOMB_API_KEY"},
+}
+
+
+def test_compose_file_matches_the_compose_spec_schema():
+    check = Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run([str(check), "--builtin-schema", "vendor.compose-spec", str(COMPOSE_FILE)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_stack_has_the_documented_services(compose_raw):
+    assert set(compose_raw["services"]) == SERVICES
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_every_service_has_a_healthcheck(compose_raw, service):
+    check = compose_raw["services"][service].get("healthcheck")
+    assert check and not check.get("disable"), f"{service} has no healthcheck"
+    assert check["test"][0] in ("CMD", "CMD-SHELL") and len(check["test"]) > 1
+    for key in ("interval", "timeout", "retries"):
+        assert key in check, f"{service} healthcheck lacks {key}"
+
+
+def _images(compose):
+    """(where, image) for every image the stack runs or builds from."""
+    for name, service in compose["services"].items():
+        if "image" in service:
+            yield name, service["image"]
+        if "build" in service:
+            build = service["build"]
+            context = REPO / (build if isinstance(build, str) else build["context"])
+            dockerfile = context / ("Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile"))
+            stages = dockerfile_stages(dockerfile)
+            stage_names = {stage_name for _, stage_name, _ in stages if stage_name}
+            for image, _, _ in stages:
+                if image not in stage_names:
+                    yield f"{name} ({dockerfile.relative_to(REPO)})", image
+
+
+def test_every_image_is_pinned_by_tag(compose_raw):
+    images = list(_images(compose_raw))
+    assert len(images) >= 8
+    for where, image in images:
+        assert "$" not in image, f"{where}: {image} depends on the environment"
+        name, _, tag = image.split("@")[0].rpartition(":")
+        assert name and "/" not in tag, f"{where}: {image} has no tag"
+        assert tag != "latest" and re.search(r"\d", tag), f"{where}: {image} is not pinned to a version"
+
+
+def test_images_are_the_documented_ones(compose_raw):
+    images = dict(_images(compose_raw))  # one image per running service
+    assert images["db"].startswith("postgres:15")
+    assert images["xray-daemon"].startswith("amazon/aws-xray-daemon:3.")
+    assert images["jaeger"].startswith("jaegertracing/jaeger:2.")
+    built = " ".join(image for _, image in _images(compose_raw))
+    for base in ("otel/opentelemetry-collector-contrib:", "python:3.11", "node:20", "nginxinc/nginx-unprivileged:"):
+        assert base in built, base
+
+
+def _published(compose):
+    for name, service in compose["services"].items():
+        for port in service.get("ports", []):
+            spec, _, protocol = str(port).partition("/")
+            host, _, container = spec.rpartition(":")
+            yield name, int(host or container), int(container), protocol or "tcp"
+
+
+def test_published_ports_are_unique_and_the_documented_ones(compose_raw):
+    published = list(_published(compose_raw))
+    keys = [(host, protocol) for _, host, _, protocol in published]
+    assert len(keys) == len(set(keys)), f"a host port is published twice: {published}"
+    assert {(name, host, protocol) for name, host, _, protocol in published} == {
+        ("frontend-react-js", 3000, "tcp"), ("backend-flask", 4567, "tcp"), ("xray-daemon", 2000, "udp"),
+        ("otel-collector", 4318, "tcp"), ("jaeger", 16686, "tcp"),
+    }
+
+
+def test_dependencies_name_real_services_with_conditions(compose_raw):
+    services = compose_raw["services"]
+    for name, service in services.items():
+        for dependency, spec in (service.get("depends_on") or {}).items():
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+            assert spec["condition"] in ("service_started", "service_healthy", "service_completed_successfully")
+    assert services["backend-flask"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["frontend-react-js"]["depends_on"]["backend-flask"]["condition"] == "service_healthy"
+    assert set(services["backend-flask"]["depends_on"]) == {"db", "otel-collector", "xray-daemon"}
+
+
+def test_db_keeps_its_data_in_a_named_volume(compose_raw):
+    volumes = compose_raw["services"]["db"]["volumes"]
+    assert "db-data:/var/lib/postgresql/data" in volumes
+    assert "db-data" in compose_raw["volumes"]
+
+
+def test_every_backend_variable_is_wired_into_compose(compose_raw, backend_env_vars):
+    wired = env_mapping(compose_raw["services"]["backend-flask"]["environment"])
+    missing = [name for name in backend_env_vars if name not in wired and name not in NOT_WIRED_IN_COMPOSE]
+    assert not missing, f"backend variables missing from compose's backend-flask environment: {missing}"
+    stale = set(NOT_WIRED_IN_COMPOSE) - set(backend_env_vars)
+    assert not stale, f"allow-list names variables the backend no longer reads: {stale}"
+
+
+def test_every_backend_variable_is_documented_in_the_readme(backend_env_vars):
+    readme = (REPO / "README.md").read_text()
+    missing = [name for name in backend_env_vars if not re.search(rf"\b{name}\b", readme)]
+    assert not missing, f"README.md does not mention: {missing}"
+
+
+def test_backend_wiring_with_no_cloud_account(compose_with):
+    backend = compose_with({})["services"]["backend-flask"]
+    env = env_mapping(backend["environment"])
+    assert env["DATABASE_URL"] == "postgresql+psycopg://postgres:password@db:5432/cruddur"
+    assert env["OTEL_SERVICE_NAME"] == "backend-flask"
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4318"
+    assert env["AWS_XRAY_SDK_ENABLED"] == "true"
+    assert env["AWS_XRAY_DAEMON_ADDRESS"] == "xray-daemon:2000"
+    assert env["AWS_XRAY_URL"] == "*4567*"
+    assert env["CLOUDWATCH_LOG_GROUP"] == "cruddur"
+    assert env["FRONTEND_URL"] == "http://localhost:3000" and env["BACKEND_URL"] == "http://localhost:4567"
+    assert env["SECRET_KEY"], "compose must give the backend a development SECRET_KEY"
+    assert env["CRUDDUR_ENV"] == "development"
+    assert env["PORT"] == "4567"
+
+
+@pytest.mark.parametrize("service", sorted(PASS_THROUGH_SECRETS))
+def test_secrets_are_passed_through_never_defaulted(compose_raw, service):
+    env = env_mapping(compose_raw["services"][service]["environment"])
+    for name in PASS_THROUGH_SECRETS[service]:
+        assert name in env and env[name] is None, f"{service}: {name} must be a bare pass-through"
+
+
+def test_host_keys_reach_the_backend(compose_with):
+    host = {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_DEFAULT_REGION": "ca-central-1", "ROLLBAR_ACCESS_TOKEN": "tok",
+            "AWS_XRAY_URL": "*4567-workspace*"}
+    compose = compose_with(host)
+    env = env_mapping(compose["services"]["backend-flask"]["environment"])
+    assert env["AWS_XRAY_URL"] == "*4567-workspace*"
+    assert env_mapping(compose["services"]["xray-daemon"]["environment"])["AWS_REGION"] == "ca-central-1"
+
+
+def test_backend_migrates_seeds_then_serves(compose_raw):
+    command = " ".join(compose_raw["services"]["backend-flask"]["command"])
+    steps = ["flask --app app db upgrade", "flask --app app seed", "gunicorn app:app"]
+    positions = [command.find(step) for step in steps]
+    assert -1 not in positions and positions == sorted(positions), command
+    assert "exec gunicorn" in command, "gunicorn should replace the shell so it receives signals"
+    assert "&&" in command, "a failed migration must stop the start-up"
+
+
+def test_backend_healthcheck_calls_the_health_endpoint(compose_raw):
+    test = " ".join(compose_raw["services"]["backend-flask"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:4567/api/health-check" in test
+
+
+def test_xray_daemon_is_wired_as_documented(compose_with):
+    daemon = compose_with({})["services"]["xray-daemon"]
+    assert daemon["command"] == ["-o", "-b", "xray-daemon:2000"]
+    assert env_mapping(daemon["environment"])["AWS_REGION"] == "us-east-1", "the daemon needs a region to start"
+
+
+def test_build_contexts_and_mounts_exist(compose_raw):
+    for name, service in compose_raw["services"].items():
+        if "build" in service:
+            build = service["build"]
+            context = REPO / (build if isinstance(build, str) else build["context"])
+            assert (context / "Dockerfile").is_file(), name
+        for volume in service.get("volumes", []):
+            source = str(volume).split(":", 1)[0]
+            if source.startswith("."):
+                assert (REPO / source).exists(), f"{name} mounts missing {source}"
+
+
+@pytest.mark.parametrize("text, env, expected", [
+    ("${A:-d}", {}, "d"), ("${A:-d}", {"A": ""}, "d"), ("${A-d}", {"A": ""}, ""),
+    ("x${A:+-y}", {}, "x"), ("x${A:+-y}", {"A": "1"}, "x-y"), ("x${A+-y}", {"A": ""}, "x-y"),
+    ("${A:-${B:-c}}", {}, "c"), ("$$A", {"A": "1"}, "$A"), ("*${A:-4567}*", {}, "*4567*"),
+])
+def test_interpolation_helper_follows_the_compose_spec(text, env, expected):
+    assert interpolate(text, env) == expected

@@ -1,0 +1,77 @@
+"""The Dockerfiles and what the compose file relies on them for."""
+import re
+
+import pytest
+
+from stack_files import REPO, dockerfile_stages
+
+DOCKERFILES = {
+    "backend-flask": REPO / "backend-flask" / "Dockerfile",
+    "frontend-react-js": REPO / "frontend-react-js" / "Dockerfile",
+    "otel-collector": REPO / "otel-collector" / "Dockerfile",
+}
+
+
+def _final_user(stages):
+    users = [rest for keyword, rest in stages[-1][2] if keyword == "USER"]
+    return users[-1] if users else None
+
+
+@pytest.mark.parametrize("name", sorted(DOCKERFILES))
+def test_final_stage_runs_as_a_non_root_user(name):
+    user = _final_user(dockerfile_stages(DOCKERFILES[name]))
+    assert user is not None, f"{name}: final stage sets no USER"
+    assert user.split(":")[0] not in ("root", "0"), f"{name}: runs as {user}"
+
+
+@pytest.mark.parametrize("name", ["backend-flask", "frontend-react-js"])
+def test_app_images_are_multi_stage(name):
+    stages = dockerfile_stages(DOCKERFILES[name])
+    assert len(stages) >= 2
+    copies = [rest for keyword, rest in stages[-1][2] if keyword == "COPY"]
+    assert any(rest.startswith("--from=") for rest in copies), "the final stage should copy the build's output"
+
+
+def test_backend_image_serves_with_gunicorn_from_the_pinned_requirements():
+    stages = dockerfile_stages(DOCKERFILES["backend-flask"])
+    build_steps = " ".join(rest for _, _, steps in stages for _, rest in steps)
+    assert "requirements.txt" in build_steps and "pip install" in build_steps
+    cmd = [rest for keyword, rest in stages[-1][2] if keyword == "CMD"][-1]
+    assert cmd == '["gunicorn", "app:app"]'
+    assert any(keyword == "EXPOSE" and rest == "4567" for keyword, rest in stages[-1][2])
+
+
+def test_frontend_image_builds_with_npm_and_the_vite_build_args(compose_raw):
+    stages = dockerfile_stages(DOCKERFILES["frontend-react-js"])
+    build = " ".join(rest for keyword, rest in stages[0][2])
+    assert "npm ci" in build and "npm run build" in build
+    args = {rest.split("=")[0] for keyword, rest in stages[0][2] if keyword == "ARG"}
+    assert set(compose_raw["services"]["frontend-react-js"]["build"]["args"]) <= args
+    assert any(keyword == "COPY" and rest.startswith("--from=build /app/dist") for keyword, rest in stages[-1][2])
+
+
+def test_nginx_serves_the_spa_on_the_published_port_with_a_health_route(compose_raw):
+    conf = (REPO / "frontend-react-js" / "nginx.conf").read_text()
+    assert re.search(r"^\s*listen 3000;", conf, re.M)
+    assert "try_files $uri $uri/ /index.html;" in conf
+    assert "location = /healthz" in conf
+    service = compose_raw["services"]["frontend-react-js"]
+    assert "3000:3000" in service["ports"]
+    assert "http://127.0.0.1:3000/healthz" in service["healthcheck"]["test"]
+
+
+def test_collector_image_only_adds_a_static_probe():
+    stages = dockerfile_stages(DOCKERFILES["otel-collector"])
+    assert stages[0][0].startswith("busybox:") and stages[0][0].endswith("-musl"), "musl busybox is static"
+    assert stages[-1][0].startswith("otel/opentelemetry-collector-contrib:")
+    assert [k for k, _ in stages[-1][2]] == ["COPY", "USER"]
+
+
+@pytest.mark.parametrize("path, must_ignore", [
+    ("backend-flask/.dockerignore", [".venv/", "**/__pycache__", "*.sqlite3", ".env"]),
+    ("frontend-react-js/.dockerignore", ["node_modules/", "dist/"]),
+])
+def test_dockerignore_keeps_local_state_out_of_the_build(path, must_ignore):
+    patterns = [line.strip() for line in (REPO / path).read_text().splitlines()]
+    for pattern in must_ignore:
+        assert pattern in patterns, f"{path} should ignore {pattern}"
