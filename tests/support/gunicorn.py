@@ -37,10 +37,15 @@ class Gunicorn:
 
     def start(self):
         log = open(self.log_path, "w") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "app:app", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)],
-            cwd=BACKEND, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        try:
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "app:app", "--bind", f"127.0.0.1:{self.port}",
+                 "--workers", str(self.workers)],
+                cwd=BACKEND, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        finally:
+            if log is not subprocess.DEVNULL:
+                log.close()  # the child holds its own descriptor
         wait_for_http(self.url + "/api/health-check", process=self.process)
         return self
 
