@@ -1,0 +1,60 @@
+"""Browser tests: headless Chromium against gunicorn and the built frontend, on loopback."""
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from .servers import CHROMIUM, CHROMIUM_ARGS, StaticFrontend, build_frontend, free_port, require_chromium, start_backend
+
+DEMO_PASSWORD = "cruddur-demo"
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """Backend and UI, started once; both stopped by PID at the end."""
+    workdir = tmp_path_factory.mktemp("e2e")
+    ui_port = free_port()
+    ui_url = f"http://127.0.0.1:{ui_port}"
+    backend = start_backend(workdir, ui_url)
+    ui = None
+    try:
+        dist = build_frontend(workdir / "dist", VITE_BACKEND_URL=backend.url, VITE_OTEL_COLLECTOR_URL="")
+        ui = StaticFrontend(dist, ui_port).start()
+        yield {"api": backend.url, "ui": ui.url, "backend": backend}
+    finally:
+        if ui:
+            ui.stop()
+        backend.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, stack):
+    """A fresh profile (no stored session) whose uncaught page errors fail the test."""
+    context = browser.new_context(base_url=stack["ui"], viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def sign_in(page):
+    def as_user(login="andrewbrown", password=DEMO_PASSWORD):
+        page.goto("/signin")
+        page.get_by_label("Handle or email").fill(login)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("navigation", name="Main").get_by_text(f"@{login}")).to_be_visible()
+        return page
+
+    return as_user
