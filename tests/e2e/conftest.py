@@ -2,6 +2,9 @@
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.support.receivers import OTLPReceiver
+
+from .browser_spans import BrowserSpanReceiver
 from .servers import CHROMIUM, CHROMIUM_ARGS, StaticFrontend, build_frontend, free_port, require_chromium, start_backend
 
 DEMO_PASSWORD = "cruddur-demo"
@@ -9,17 +12,28 @@ expect.set_options(timeout=10_000)
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
-    """Backend and UI, started once; both stopped by PID at the end."""
+def receivers():
+    """Where traces land: the backend's OTLP protobuf, and the browser's OTLP JSON."""
+    started = {"backend": OTLPReceiver().start(), "browser": BrowserSpanReceiver().start()}
+    yield started
+    for receiver in started.values():
+        receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, receivers):
+    """Backend and UI, started once, both exporting traces; stopped by PID at the end."""
     workdir = tmp_path_factory.mktemp("e2e")
     ui_port = free_port()
     ui_url = f"http://127.0.0.1:{ui_port}"
-    backend = start_backend(workdir, ui_url)
+    backend = start_backend(workdir, ui_url, OTEL_SERVICE_NAME="backend-flask",
+                            OTEL_EXPORTER_OTLP_ENDPOINT=receivers["backend"].url, OTEL_BSP_SCHEDULE_DELAY="200")
     ui = None
     try:
-        dist = build_frontend(workdir / "dist", VITE_BACKEND_URL=backend.url, VITE_OTEL_COLLECTOR_URL="")
+        dist = build_frontend(workdir / "dist", VITE_BACKEND_URL=backend.url,
+                              VITE_OTEL_COLLECTOR_URL=receivers["browser"].url)
         ui = StaticFrontend(dist, ui_port).start()
-        yield {"api": backend.url, "ui": ui.url, "backend": backend}
+        yield {"api": backend.url, "ui": ui.url}
     finally:
         if ui:
             ui.stop()

@@ -1,27 +1,12 @@
 """Posting, reading, replying and validation, as a person does it in the browser."""
 import re
-import uuid
 from pathlib import Path
 
 from playwright.sync_api import expect
 
+from .actions import first_message, post_crud, unique
+
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "home.png"
-
-
-def unique(text):
-    return f"{text} {uuid.uuid4().hex[:8]}"
-
-
-def post_crud(page, message, ttl="1-day"):
-    form = page.get_by_role("form", name="New crud")
-    form.get_by_label("Crud").fill(message)
-    form.get_by_role("combobox").select_option(ttl)
-    form.get_by_role("button", name="Crud").click()
-    return form
-
-
-def first_message(page):
-    return page.locator(".activity-feed > .activity-item").first.locator(".activity-main .message")
 
 
 def test_signed_in_crud_appears_first_on_home_and_on_the_profile(page, sign_in):

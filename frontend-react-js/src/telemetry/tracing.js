@@ -1,4 +1,5 @@
 import { WebTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-web';
+import { AWSXRayIdGenerator } from '@opentelemetry/id-generator-aws-xray';
 import { FetchInstrumentation } from '@opentelemetry/instrumentation-fetch';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -17,8 +18,11 @@ export async function registerTracing(config) {
     spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: config.otelTracesUrl })));
   }
 
+  // X-Ray accepts only trace ids that start with the epoch seconds; the backend
+  // joins the browser's trace, so the browser must mint ids X-Ray can store.
   const provider = new WebTracerProvider({
     resource: resourceFromAttributes({ 'service.name': config.serviceName }),
+    idGenerator: new AWSXRayIdGenerator(),
     spanProcessors,
   });
   provider.register();

@@ -32,7 +32,11 @@ describe('browser tracing without a collector', () => {
 
     expect(seen).toHaveLength(2);
     seen.forEach((header) => expect(header).toMatch(TRACEPARENT));
-    expect(seen[0].split('-')[1]).not.toBe(seen[1].split('-')[1]);
+    const [first, second] = seen.map((header) => header.split('-')[1]);
+    expect(first).not.toBe(second);
+    // X-Ray compatible: the first 8 hex digits are the epoch seconds.
+    const epoch = Number.parseInt(first.slice(0, 8), 16);
+    expect(Math.abs(epoch - Date.now() / 1000)).toBeLessThan(3600);
   });
 
   it('does not send traceparent to other origins', async () => {
