@@ -3,8 +3,10 @@ import { api } from '../api/client.js';
 
 const identity = (data) => data;
 
-// Loads the first page with `load`, then follows the Link rel="next" URL for
-// "load more". `select` picks the list out of a payload such as a profile.
+// Loads the first page with `load` (again whenever `deps` change, as useEffect
+// does), then follows the Link rel="next" URL for "load more". `select` picks
+// the list out of a payload such as a profile; answers to a superseded load
+// are dropped.
 export function usePagedList(load, deps, select = identity) {
   const [state, setState] = useState({ payload: null, items: [], next: null, error: null, loading: true });
   const [loadingMore, setLoadingMore] = useState(false);
@@ -27,7 +29,6 @@ export function usePagedList(load, deps, select = identity) {
         }
       },
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
 
   const loadMore = useCallback(async () => {

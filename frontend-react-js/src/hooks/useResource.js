@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 
-// One GET through the API client; stale answers (after deps change) are dropped.
+// One GET through the API client, re-run when `deps` change; answers to a
+// superseded load are dropped.
 export function useResource(load, deps) {
   const [state, setState] = useState({ data: null, error: null, loading: true });
   const generation = useRef(0);
@@ -12,7 +13,6 @@ export function useResource(load, deps) {
       ({ data }) => mine === generation.current && setState({ data, error: null, loading: false }),
       (error) => mine === generation.current && setState({ data: null, error, loading: false }),
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
 
   const setData = (update) => setState((s) => ({ ...s, data: update(s.data) }));
