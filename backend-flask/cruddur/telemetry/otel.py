@@ -20,6 +20,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 log = logging.getLogger("cruddur.telemetry.otel")
 
+EXPORT_TIMEOUT_SECONDS = 3
 _state = {"provider": None, "processor": None, "pid": None, "exporter": None}
 
 
@@ -34,6 +35,10 @@ def exporter_name(env=os.environ):
     if env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         return "otlp"
     return None
+
+
+def _timeout_configured(env=os.environ):
+    return any(env.get(name) for name in ("OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"))
 
 
 def enabled():
@@ -54,7 +59,8 @@ def init_app(app):
         return
     if _state["provider"] is None:
         resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "backend-flask")})
-        provider = TracerProvider(resource=resource, id_generator=AwsXRayIdGenerator())
+        # shutdown_on_exit=False: telemetry.shutdown flushes within Cruddur's shared time budget.
+        provider = TracerProvider(resource=resource, id_generator=AwsXRayIdGenerator(), shutdown_on_exit=False)
         trace.set_tracer_provider(provider)
         propagate.set_global_textmap(CompositePropagator([AwsXRayPropagator(), TraceContextTextMapPropagator()]))
         set_global_response_propagator(TraceResponsePropagator())
@@ -78,7 +84,9 @@ def after_fork():
     else:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        exporter = OTLPSpanExporter()
+        # A short export timeout (unless set by OTEL_EXPORTER_OTLP_*TIMEOUT) bounds the retries too.
+        timeout = None if _timeout_configured() else EXPORT_TIMEOUT_SECONDS
+        exporter = OTLPSpanExporter(timeout=timeout)
     processor = BatchSpanProcessor(exporter)
     provider.add_span_processor(processor)
     _state.update(processor=processor, pid=os.getpid())
