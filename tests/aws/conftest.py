@@ -143,6 +143,8 @@ def moto_server():
     _install_control_plane()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    # ThreadedMotoServer builds its WSGI app internally; wrap the running server's app
+    # (werkzeug looks it up per request) to see which operations each script sent.
     log = RequestLog(server._server.app)
     server._server.app = log
     host, port = server.get_host_and_port()
