@@ -48,3 +48,9 @@ def new_database_url(tmp_path_factory, request):
 @pytest.fixture(scope="session", params=DATABASES)
 def database_url(request, new_database_url):
     return new_database_url(request.param)
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def module_database_url(request, new_database_url):
+    """A fresh database of each kind for one test module (for modules that run their own server)."""
+    return new_database_url(request.param)

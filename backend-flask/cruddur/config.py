@@ -31,6 +31,7 @@ ENV_VARS = (
     ("ROLLBAR_ENVIRONMENT", "development", "Rollbar environment"),
     ("ROLLBAR_ENDPOINT", "https://api.rollbar.com/api/1/", "Rollbar API base"),
     ("CRUDDUR_FAULTS", "", "fault injection: <service>:error or <service>:delay=<ms>"),
+    ("CRUDDUR_VERSION", "git commit, else dev", "code version reported to Rollbar"),
 )
 
 

@@ -8,8 +8,8 @@ from tests.support.gunicorn import Gunicorn, backend_env, flask_command
 
 
 @pytest.fixture(scope="module")
-def served(database_url, tmp_path_factory):
-    env = backend_env(database_url, CRUDDUR_FAULTS="users_short:error")
+def served(module_database_url, tmp_path_factory):
+    env = backend_env(module_database_url, CRUDDUR_FAULTS="users_short:error")
     upgrade = [flask_command(env, "db", "upgrade") for _ in range(2)]
     seeds = [flask_command(env, "seed").stdout for _ in range(2)]
     server = Gunicorn(env, log_path=tmp_path_factory.mktemp("gunicorn") / "server.log").start()

@@ -71,8 +71,8 @@ def xray_id(trace_id):
 
 
 @pytest.fixture(scope="module")
-def run(database_url, receivers, start_server):
-    server = start_server(signals_env(database_url, receivers))
+def run(module_database_url, receivers, start_server):
+    server = start_server(signals_env(module_database_url, receivers))
     url = server.url
     tokens = {}
     for who in {r.who for r in MATRIX if r.who}:
