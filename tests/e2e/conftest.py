@@ -49,16 +49,23 @@ def browser():
         browser.close()
 
 
+def _is_unexpected(message):
+    # The browser logs every 4xx it fetches; the tests provoke some on purpose.
+    return message.type == "error" and not message.text.startswith("Failed to load resource")
+
+
 @pytest.fixture
 def page(browser, stack):
-    """A fresh profile (no stored session) whose uncaught page errors fail the test."""
+    """A fresh profile (no stored session). Uncaught exceptions and console errors,
+    such as a CORS refusal, fail the test."""
     context = browser.new_context(base_url=stack["ui"], viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: _is_unexpected(message) and errors.append(message.text))
     yield page
     context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
+    assert errors == [], f"errors in the page: {errors}"
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def test_a_281_character_crud_shows_the_validation_error(page, sign_in):
 
     form.get_by_role("button", name="Crud").click()
     error = form.get_by_role("alert").locator("[data-code='message_exceed_max_chars']")
-    expect(error).to_be_visible()
+    expect(error).to_have_text("Keep it to 280 characters or fewer.")
     expect(form.get_by_label("Crud")).to_have_value(too_long)
 
     page.reload()

@@ -57,7 +57,7 @@ export default function ActivityForm({ onCreated }) {
           Crud
         </button>
       </div>
-      <ErrorList errors={errors} />
+      <ErrorList errors={errors} context={{ max: CRUD_MAX_CHARS }} />
     </form>
   );
 }

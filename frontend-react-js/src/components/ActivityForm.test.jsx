@@ -49,6 +49,7 @@ describe('crud form', () => {
     const alert = await within(form()).findByRole('alert');
     const codes = within(alert).getAllByRole('listitem').map((li) => li.dataset.code);
     expect(codes).toEqual(['message_exceed_max_chars', 'ttl_invalid']);
+    expect(within(alert).getByText('Keep it to 280 characters or fewer.')).toBeInTheDocument();
     expect(screen.getByLabelText('Crud')).toHaveValue('x'.repeat(281));
   });
 

@@ -1,13 +1,13 @@
 import { describeError } from '../lib/errors.js';
 
 // Shows API error codes next to the form that caused them.
-export default function ErrorList({ errors }) {
+export default function ErrorList({ errors, context }) {
   if (!errors || errors.length === 0) return null;
   return (
     <ul className="errors" role="alert">
       {errors.map((code) => (
         <li key={code} data-code={code}>
-          {describeError(code)}
+          {describeError(code, context)}
         </li>
       ))}
     </ul>

@@ -44,7 +44,7 @@ export default function MessageForm({ target, onSent }) {
           Send
         </button>
       </div>
-      <ErrorList errors={errors} />
+      <ErrorList errors={errors} context={{ max: MESSAGE_MAX_CHARS }} />
     </form>
   );
 }

@@ -44,7 +44,7 @@ export default function ReplyForm({ activity, onReplied }) {
           Reply
         </button>
       </div>
-      <ErrorList errors={errors} />
+      <ErrorList errors={errors} context={{ max: REPLY_MAX_CHARS }} />
     </form>
   );
 }

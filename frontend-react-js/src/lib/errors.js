@@ -1,7 +1,7 @@
 // Human text for the API's error codes. Unknown codes still show, readably.
 const MESSAGES = {
   message_blank: 'Write something first.',
-  message_exceed_max_chars: 'That is too long.',
+  message_exceed_max_chars: ({ max }) => (max ? `Keep it to ${max} characters or fewer.` : 'That is too long.'),
   ttl_invalid: 'Pick how long the crud lives.',
   ttl_blank: 'Pick how long the crud lives.',
   handle_blank: 'Choose a handle.',
@@ -24,8 +24,11 @@ const MESSAGES = {
   http_500: 'Something went wrong on our side.',
 };
 
-export function describeError(code) {
-  if (MESSAGES[code]) return MESSAGES[code];
+// `context` fills in details the code alone lacks, such as the form's {max}.
+export function describeError(code, context = {}) {
+  const message = MESSAGES[code];
+  if (typeof message === 'function') return message(context);
+  if (message) return message;
   const words = code.replace(/_/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1) + '.';
 }
