@@ -28,9 +28,11 @@ export function onUnauthorized(listener) {
   return () => unauthorizedListeners.delete(listener);
 }
 
-function resolveUrl(path) {
-  const base = config.backendUrl || window.location.origin;
-  return new URL(path, `${base}/`).href;
+// Paths are appended to the base, so a backend mounted under a prefix works;
+// absolute URLs (from Link headers) are used as they are.
+function resolveUrl(pathOrUrl) {
+  if (/^https?:\/\//i.test(pathOrUrl)) return pathOrUrl;
+  return `${config.backendUrl || window.location.origin}${pathOrUrl}`;
 }
 
 // Link: <https://host/api/activities/home?cursor=abc>; rel="next"
