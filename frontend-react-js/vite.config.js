@@ -1,7 +1,8 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
-const BACKEND = 'http://localhost:4567';
+// Where `npm run dev` proxies /api: the backend's own BACKEND_URL when set.
+const BACKEND = process.env.BACKEND_URL || 'http://localhost:4567';
 
 export default defineConfig({
   plugins: [react()],
