@@ -17,7 +17,9 @@ export function withReply(activity, reply) {
   };
 }
 
-// Messages and names are rendered as React text nodes, never as HTML.
+// Messages and names are rendered as React text nodes, never as HTML. Items
+// whose parent can show a new reply (onReplied) get an inline reply form;
+// others link to their own status page, where replying is possible.
 export default function ActivityItem({ activity, onReplied, showReplies = true }) {
   const { user } = useUser();
   const [replying, setReplying] = useState(false);
@@ -51,7 +53,7 @@ export default function ActivityItem({ activity, onReplied, showReplies = true }
           </header>
           <p className="message">{activity.message}</p>
           <div className="activity-actions">
-            {user ? (
+            {user && onReplied ? (
               <button
                 type="button"
                 className="action reply-action"

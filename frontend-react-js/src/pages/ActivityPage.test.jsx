@@ -34,7 +34,8 @@ describe('activity page', () => {
   });
 
   it('replies from the home feed and updates the count there', async () => {
-    const crud = makeActivity({ message: 'Feed crud', replies_count: 0 });
+    const earlier = makeActivity({ handle: 'garek', message: 'Earlier reply' });
+    const crud = makeActivity({ message: 'Feed crud', replies_count: 1, replies: [earlier] });
     server.use(
       http.get(apiUrl('/api/activities/home'), () => HttpResponse.json([crud])),
       http.post(apiUrl(`/api/activities/${crud.uuid}/reply`), () =>
@@ -44,10 +45,14 @@ describe('activity page', () => {
     const { user } = renderApp('/', { user: andrew });
     const item = (await screen.findByText('Feed crud')).closest('article');
     await user.click(within(item).getByRole('button', { name: /Reply/ }));
+    // Replies shown in a feed link to their own page instead of replying inline.
+    const nested = screen.getByText('Earlier reply').closest('article');
+    expect(within(nested).queryByRole('button', { name: /Reply/ })).toBeNull();
+    expect(within(nested).getByRole('link', { name: /Replies/ })).toHaveAttribute('href', `/@garek/status/${earlier.uuid}`);
     await user.type(within(item).getByLabelText('Reply'), 'Feed reply');
     await user.click(within(item).getByRole('button', { name: 'Reply' }));
     expect(await within(item).findByText('Feed reply')).toBeInTheDocument();
-    expect(within(item).getAllByTestId('replies-count')[0]).toHaveTextContent('1');
+    expect(within(item).getAllByTestId('replies-count')[0]).toHaveTextContent('2');
   });
 
   it('says an expired or unknown crud is gone', async () => {
