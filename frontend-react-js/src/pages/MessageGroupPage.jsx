@@ -14,7 +14,7 @@ export default function MessageGroupPage() {
   const groups = useMessageGroups();
   const list = usePagedList(() => messages.inGroup(uuid), [uuid]);
   // The other member: from the group list, or from their messages here.
-  const other = groups.items.find((g) => g.uuid === uuid) ?? list.items.find((m) => m.handle !== user.handle);
+  const other = groups.items.find((g) => g.uuid === uuid) ?? list.items.find((m) => m.handle !== user?.handle);
 
   function sent(message) {
     list.setItems((items) => [...items, message]);
