@@ -44,6 +44,7 @@ class Activity(db.Model):
 
     __table_args__ = (
         CheckConstraint("length(message) BETWEEN 1 AND 1024", name="message_length"),
+        CheckConstraint("reply_to_activity_id IS NOT NULL OR length(message) <= 280", name="crud_length"),
         # Feeds: newest first among top-level cruds, and one user's cruds.
         Index("ix_activities_feed", "reply_to_activity_id", "created_at", "id"),
         Index("ix_activities_user_feed", "user_id", "created_at", "id"),

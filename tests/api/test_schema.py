@@ -1,0 +1,37 @@
+"""The database enforces what validation promises, whoever writes to it."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
+
+from cruddur.db import db
+from cruddur.models import Activity, User
+
+
+@pytest.mark.parametrize("message,is_reply,ok", [
+    ("x" * 280, False, True), ("x" * 281, False, False), ("x" * 1024, True, True),
+    ("x" * 1025, True, False), ("", False, False),
+])
+def test_message_lengths_are_checked_by_the_database(app, message, is_reply, ok):
+    with app.app_context():
+        user = db.session.scalar(select(User).limit(1))
+        parent = db.session.scalar(select(Activity).where(Activity.reply_to_activity_id.is_(None)).limit(1))
+        now = datetime.now(timezone.utc)
+        db.session.add(Activity(user=user, message=message, created_at=now, expires_at=now + timedelta(hours=1),
+                                reply_to_activity_id=parent.id if is_reply else None))
+        if ok:
+            db.session.commit()
+        else:
+            with pytest.raises((IntegrityError, DataError)):  # PostgreSQL rejects over-long varchar first
+                db.session.commit()
+        db.session.rollback()
+
+
+def test_migrations_match_the_models(app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert diff == []
