@@ -32,6 +32,12 @@ ENV_VARS = (
     ("ROLLBAR_ENDPOINT", "https://api.rollbar.com/api/1/", "Rollbar API base"),
     ("CRUDDUR_FAULTS", "", "fault injection: <service>:error or <service>:delay=<ms>"),
     ("CRUDDUR_VERSION", "git commit, else dev", "code version reported to Rollbar"),
+    ("AWS_COGNITO_USER_POOL_ID", "", "Cognito user pool, e.g. us-east-1_AbC123; with the client id, "
+                                     "protected routes also accept its access tokens"),
+    ("AWS_COGNITO_USER_POOL_CLIENT_ID", "", "the app client id Cognito access tokens must carry"),
+    ("AWS_COGNITO_JWKS_URL", "", "overrides the pool's JWKS URL (tests, emulators)"),
+    ("CRUDDUR_SIGNIN_LIMIT_PER_ACCOUNT", "10/minute", "failed sign-ins allowed per login, per process"),
+    ("CRUDDUR_SIGNIN_LIMIT_PER_ADDRESS", "50/minute", "failed sign-ins allowed per client address, per process"),
 )
 
 
@@ -67,6 +73,11 @@ class Config:
         self.PAGE_LIMIT_DEFAULT = 20
         self.PAGE_LIMIT_MAX = 100
         self.FAULTS = env.get("CRUDDUR_FAULTS", "")
+        self.COGNITO_USER_POOL_ID = env.get("AWS_COGNITO_USER_POOL_ID", "")
+        self.COGNITO_CLIENT_ID = env.get("AWS_COGNITO_USER_POOL_CLIENT_ID", "")
+        self.COGNITO_JWKS_URL = env.get("AWS_COGNITO_JWKS_URL", "")
+        self.SIGNIN_LIMIT_PER_ACCOUNT = env.get("CRUDDUR_SIGNIN_LIMIT_PER_ACCOUNT") or "10/minute"
+        self.SIGNIN_LIMIT_PER_ADDRESS = env.get("CRUDDUR_SIGNIN_LIMIT_PER_ADDRESS") or "50/minute"
 
     @staticmethod
     def _secret_for(environment):

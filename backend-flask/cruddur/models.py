@@ -48,7 +48,6 @@ class Activity(db.Model):
         # Feeds: newest first among top-level cruds, and one user's cruds.
         Index("ix_activities_feed", "reply_to_activity_id", "created_at", "id"),
         Index("ix_activities_user_feed", "user_id", "created_at", "id"),
-        Index("ix_activities_expires_at", "expires_at"),
     )
 
 

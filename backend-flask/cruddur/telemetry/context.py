@@ -5,7 +5,7 @@ import re
 from flask import g, request
 from opentelemetry import trace
 
-from . import xray
+from . import otel, xray
 
 TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 
@@ -44,5 +44,7 @@ def _trace_response(response):
 
 
 def init_app(app):
+    if otel.enabled():
+        return  # OTEL's span carries the id, and its response propagator writes traceresponse
     app.before_request(_assign_fallback_id)
     app.after_request(_trace_response)

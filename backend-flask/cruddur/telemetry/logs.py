@@ -32,9 +32,19 @@ class TraceIdFilter(logging.Filter):
         return True
 
 
-def _formatter():
-    return JsonFormatter(FIELDS, rename_fields={"levelname": "level", "name": "logger", "asctime": "time"},
-                         timestamp=False)
+class JsonLineFormatter(JsonFormatter):
+    """Formats a record once, however many handlers write it (stdout and CloudWatch)."""
+
+    def format(self, record):
+        line = record.__dict__.get("_json_line")
+        if line is None:
+            line = super().format(record)
+            record._json_line = line
+        return line
+
+
+FORMATTER = JsonLineFormatter(FIELDS, rename_fields={"levelname": "level", "name": "logger", "asctime": "time"},
+                              timestamp=False)
 
 
 def configure(config):
@@ -42,7 +52,7 @@ def configure(config):
     root = logging.getLogger()
     if _state["stdout"] is None:
         handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(_formatter())
+        handler.setFormatter(FORMATTER)
         handler.addFilter(TraceIdFilter())
         root.addHandler(handler)
         root.setLevel(logging.INFO)
@@ -87,7 +97,9 @@ def after_fork():
     root = logging.getLogger()
     if _state["cloudwatch"] is not None:
         root.removeHandler(_state["cloudwatch"])
-    client = boto3.client("logs", config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2}))
+    # watchtower builds well-formed PutLogEvents calls; botocore need not re-validate every event.
+    client = boto3.client("logs", config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2},
+                                                parameter_validation=False))
     handler = watchtower.CloudWatchLogHandler(
         log_group_name=group,
         log_stream_name=f"{socket.gethostname()}-{os.getpid()}",
@@ -95,7 +107,7 @@ def after_fork():
         create_log_group=False,  # done off the start-up path below; __init__ would call AWS
         send_interval=SEND_INTERVAL_SECONDS,
     )
-    handler.setFormatter(_formatter())
+    handler.setFormatter(FORMATTER)
     handler.addFilter(TraceIdFilter())
     threading.Thread(target=_ensure_group, args=(client, group), name="cloudwatch-setup", daemon=True).start()
     root.addHandler(handler)

@@ -11,6 +11,7 @@ from pathlib import Path
 from aws_xray_sdk import global_sdk_config
 from aws_xray_sdk.core import xray_recorder
 from aws_xray_sdk.core.exceptions.exceptions import SegmentNotFoundException
+from aws_xray_sdk.core.emitters.udp_emitter import PROTOCOL_DELIMITER, PROTOCOL_HEADER, UDPEmitter
 from aws_xray_sdk.core.sampling.local.sampler import LocalSampler
 from aws_xray_sdk.ext.flask.middleware import XRayMiddleware
 from flask import request
@@ -51,6 +52,16 @@ def local_rules(path=RULES_FILE):
     }]}
 
 
+class SegmentEmitter(UDPEmitter):
+    """The SDK's emitter, minus the debug line it formats from the whole segment on every send."""
+
+    def send_entity(self, entity):
+        try:
+            self._send_data(f"{PROTOCOL_HEADER}{PROTOCOL_DELIMITER}{entity.serialize()}")
+        except Exception:  # UDP to a missing daemon must never reach the request
+            log.debug("could not send a segment to the X-Ray daemon", exc_info=True)
+
+
 def _share_trace_id():
     """Hand OTEL's trace id and sampling decision to the X-Ray middleware that runs next.
 
@@ -79,6 +90,7 @@ def init_app(app):
         service=os.environ.get("OTEL_SERVICE_NAME", "backend-flask"),
         dynamic_naming=os.environ.get("AWS_XRAY_URL") or None,
         daemon_address=daemon,
+        emitter=SegmentEmitter(daemon),
         context_missing=os.environ.get("AWS_XRAY_CONTEXT_MISSING", "IGNORE_ERROR"),
         sampler=LocalSampler(rules) if rules else LocalSampler(),
         plugins=(),
