@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Flask
 from flask_cors import CORS
 
-from . import cli, db, errors, routes, telemetry
+from . import cli, cognito, db, errors, routes, security, telemetry
 from .config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -28,6 +28,8 @@ def create_app(overrides=None):
         methods=["GET", "POST", "OPTIONS"],
         max_age=600,
     )
+    security.init_app(app)  # after telemetry: its rate-limit hook may answer 429
+    cognito.init_app(app)
     routes.init_app(app)
     cli.init_app(app)
     return app

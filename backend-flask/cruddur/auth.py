@@ -1,4 +1,4 @@
-"""Passwords (argon2), access tokens (PyJWT) and the decorators that guard routes."""
+"""Passwords (argon2), access tokens (PyJWT; Cognito's through cognito.py) and the decorators that guard routes."""
 from datetime import timedelta
 from functools import wraps
 
@@ -7,6 +7,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, g, request
 
+from . import cognito
 from .db import utcnow
 from .errors import ApiError
 
@@ -65,6 +66,11 @@ def _bearer_token():
 
 
 def _verify(token):
+    """A local HS256 token, or (with Cognito configured) a Cognito access token from its pool."""
+    cognito_verifier = cognito.verifier()
+    if cognito_verifier is not None and cognito_verifier.claims_issuer(token):
+        claims = cognito_verifier.verify(token)
+        return CurrentUser(*cognito.run(claims["sub"]))
     try:
         claims = jwt.decode(
             token,

@@ -1,8 +1,9 @@
-"""Health check and the Rollbar demo route."""
-from flask import Blueprint, jsonify
+"""Health check, the OpenAPI document and the Rollbar demo route."""
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import openapi
 from ..db import db
 from ..telemetry import errors as error_reporting
 
@@ -19,6 +20,11 @@ def health_check():
         database = "unreachable"
     healthy = database == "ok"
     return jsonify({"success": healthy, "database": database}), 200 if healthy else 503
+
+
+@bp.get("/api/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document(current_app))
 
 
 @bp.get("/rollbar/test")

@@ -1,0 +1,83 @@
+"""Security headers on every response, and sign-in rate limits (flask-limiter) answered with 429.
+
+Only failed sign-ins count, per login and per client address; once a window is full, every
+attempt for that login (or from that address) gets 429 until it slides on. The counters live in
+memory, so each gunicorn worker keeps its own: with N workers the effective limit is up to N times
+the configured one."""
+import hashlib
+
+from flask import request
+from flask_limiter import Limit, Limiter
+from flask_limiter.errors import RateLimitExceeded
+from limits import parse_many
+
+from .errors import error_response
+
+SIGNIN_ENDPOINT = "auth.sign_in"
+
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def client_address():
+    # The peer gunicorn sees. X-Forwarded-For is not trusted: a client could set it to anything.
+    return request.remote_addr or "unknown"
+
+
+def signin_login():
+    """The login being tried, hashed so that neither the limiter's keys nor its logs hold it
+    (users sometimes type a password into the login field)."""
+    body = request.get_json(silent=True)
+    login = body.get("login") if isinstance(body, dict) else None
+    login = login.strip().lower() if isinstance(login, str) else ""
+    return "login:" + hashlib.sha256(login.encode()).hexdigest()[:32]
+
+
+def _failed(response):
+    return response.status_code != 200
+
+
+def _not_signin():
+    return request.endpoint != SIGNIN_ENDPOINT
+
+
+def _rate_limited(exc: RateLimitExceeded):
+    response = error_response(429, ["rate_limited"])
+    response.headers["Retry-After"] = str(int(exc.limit.limit.get_expiry()))
+    return response
+
+
+def _security_headers(response):
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    # Anything answered to a bearer, and every sign-in or sign-up (they carry a token), stays out of caches.
+    if "Authorization" in request.headers or (request.endpoint or "").startswith("auth."):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app):
+    for setting in ("SIGNIN_LIMIT_PER_ACCOUNT", "SIGNIN_LIMIT_PER_ADDRESS"):
+        parse_many(app.config[setting])  # a typo fails at start-up, not on the first sign-in
+    limiter = Limiter(
+        client_address,
+        app=app,
+        storage_uri="memory://",
+        strategy="moving-window",
+        default_limits=[
+            Limit(lambda setting=setting: app.config[setting], key_function=key, scope=scope,
+                  exempt_when=_not_signin, deduct_when=_failed)
+            for setting, key, scope in (("SIGNIN_LIMIT_PER_ACCOUNT", signin_login, "account"),
+                                        ("SIGNIN_LIMIT_PER_ADDRESS", client_address, "address"))
+        ],
+    )
+    app.extensions["cruddur_limiter"] = limiter
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.after_request(_security_headers)
