@@ -53,12 +53,30 @@ def local_rules(path=RULES_FILE):
 
 
 class SegmentEmitter(UDPEmitter):
-    """The SDK's emitter, minus the debug line it formats from the whole segment on every send."""
+    """The SDK's emitter on a connected, non-blocking UDP socket.
+
+    A datagram queued at a slow reader stays charged to the sender's buffer, so a blocking socket
+    stalls the request once the daemon falls behind; this one drops the segment instead (and
+    counts it). It also skips the debug line the SDK formats from the whole segment on every send."""
+
+    def __init__(self, daemon_address):
+        super().__init__(daemon_address)
+        self._socket.setblocking(False)
+        self._connected_to = None
+        self.dropped = 0
+
+    def _send_data(self, data):
+        address = (self._ip, self._port)
+        if self._connected_to != address:
+            self._socket.connect(address)
+            self._connected_to = address
+        self._socket.send(data.encode("utf-8"))
 
     def send_entity(self, entity):
         try:
             self._send_data(f"{PROTOCOL_HEADER}{PROTOCOL_DELIMITER}{entity.serialize()}")
-        except Exception:  # UDP to a missing daemon must never reach the request
+        except Exception:  # a full buffer or a missing daemon must never reach the request
+            self.dropped += 1
             log.debug("could not send a segment to the X-Ray daemon", exc_info=True)
 
 
