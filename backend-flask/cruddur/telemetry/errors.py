@@ -18,7 +18,15 @@ DEFAULT_ENDPOINT = "https://api.rollbar.com/api/1/"
 # Extends Rollbar's defaults (passing scrub_fields replaces them, so they are merged here).
 EXTRA_SCRUB_FIELDS = ["cookie", "set-cookie", "token", "refresh_token", "id_token", "secret_key",
                       "api_key", "x-api-key", "x-honeycomb-team", "rollbar_access_token", "session"]
-_state = {"enabled": False, "endpoint": None}
+MAX_PENDING_ITEMS = 100  # beyond it, items are dropped (and counted) while Rollbar is unreachable
+_state = {"enabled": False, "endpoint": None, "dropped": 0}
+
+
+def _backlogged():
+    from rollbar.lib import thread_pool
+
+    pool = thread_pool._pool
+    return pool is not None and pool._work_queue.qsize() >= MAX_PENDING_ITEMS
 
 
 def code_version():
@@ -50,6 +58,9 @@ def report_exception(exc, exc_info=None):
     """Report one exception, with request context when there is one. Never raises."""
     if not _state["enabled"]:
         return
+    if _backlogged():
+        _state["dropped"] += 1
+        return
     try:
         exc_info = exc_info or (type(exc), exc, exc.__traceback__)
         if has_request_context():
@@ -65,7 +76,7 @@ def _on_request_exception(sender, exception, **extra):
 
 
 def report_message(message, level="warning"):
-    if _state["enabled"]:
+    if _state["enabled"] and not _backlogged():
         rollbar.report_message(message, level, request if has_request_context() else None, payload_data=_payload())
 
 

@@ -18,6 +18,26 @@ access_log = logging.getLogger("cruddur.access")
 _state = {"stdout": None, "cloudwatch": None, "group": None, "pid": None, "warned": False}
 FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 SEND_INTERVAL_SECONDS = 2
+MAX_QUEUED_LINES = 10_000  # per stream; beyond it lines are dropped and counted, never buffered
+
+
+def _bounded_handler_class():
+    import watchtower
+
+    class BoundedCloudWatchLogHandler(watchtower.CloudWatchLogHandler):
+        """watchtower's handler with a bounded queue: while CloudWatch is down for minutes,
+        memory stays flat and lines are dropped (counted in `dropped`) instead of queued."""
+
+        dropped = 0
+
+        def emit(self, record):
+            queue = self.queues.get(self._get_stream_name(record))
+            if queue is not None and queue.qsize() >= MAX_QUEUED_LINES:
+                type(self).dropped += 1
+                return
+            super().emit(record)
+
+    return BoundedCloudWatchLogHandler
 
 
 class TraceIdFilter(logging.Filter):
@@ -91,7 +111,6 @@ def after_fork():
     if not group or _state["pid"] == os.getpid() or not _aws_ready():
         return
     import boto3
-    import watchtower
     from botocore.config import Config
 
     root = logging.getLogger()
@@ -100,7 +119,7 @@ def after_fork():
     # watchtower builds well-formed PutLogEvents calls; botocore need not re-validate every event.
     client = boto3.client("logs", config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2},
                                                 parameter_validation=False))
-    handler = watchtower.CloudWatchLogHandler(
+    handler = _bounded_handler_class()(
         log_group_name=group,
         log_stream_name=f"{socket.gethostname()}-{os.getpid()}",
         boto3_client=client,
