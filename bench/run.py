@@ -1,110 +1,185 @@
-"""Cruddur's overhead benchmark: the same gunicorn with every signal off ("bare") and with all
-four on, exporting to local receivers ("full"), driven by wrk from a separate process in
-interleaved rounds on loopback. Reports requests/s and latency per configuration and the ratios.
+"""Cruddur's benchmark: what observability and data growth cost, measured side by side in one run.
 
-Usage: bin/bench [--rounds 5] [--seconds 8] [--cruds 300] [--path /api/activities/home]"""
+For each database and size it loads (or reuses) a dataset, starts one gunicorn per configuration
+(bare, full, sampled, course, down; see bench/configs.py), and drives them in interleaved rounds
+with wrk from a separate process on loopback. It writes the raw rounds and a summary to
+bench/results/<name>.json, the tables to REPORT.md and a chart to chart.png.
+
+Usage: bin/bench [--sizes 1k,100k,1m] [--databases sqlite,postgresql] [--configs bare,full,...]
+                 [--rounds N] [--seconds S] [--quick] [--profile full]"""
 import argparse
-import logging
 import json
-import re
+import os
+import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.gunicorn import Gunicorn, backend_env, flask_command  # noqa: E402
-from tests.support.receivers import MotoServer, OTLPReceiver, RollbarReceiver, XRayReceiver  # noqa: E402
-from tests.support.signals import signals_env  # noqa: E402
+from bench import configs, load_data, measure, profile, report  # noqa: E402
+from tests.support.gunicorn import Gunicorn  # noqa: E402
 
-logging.getLogger("werkzeug").setLevel(logging.WARNING)
-UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def parse_wrk(output):
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    latency = {}
-    for pct, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M):
-        latency[f"p{pct}_ms"] = float(value) * UNITS[unit]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"rps": rps, **latency, "non_2xx": int(errors.group(1)) if errors else 0}
+PATHS = {"home": "/api/activities/home", "user": "/api/activities/@{handle}",
+         "search": "/api/activities/search?term={term}"}
+RESULTS = ROOT / "bench" / "results"
 
 
-def wrk(url, seconds, threads=2, connections=8):
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-                         capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
-    return parse_wrk(out)
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    split = lambda text: [part.strip() for part in text.split(",") if part.strip()]  # noqa: E731
+    parser.add_argument("--sizes", type=split, default=["1k", "100k", "1m"],
+                        help="activities per dataset (default 1k,100k,1m)")
+    parser.add_argument("--databases", type=split, default=["sqlite", "postgresql"])
+    parser.add_argument("--configs", type=split, default=list(configs.CONFIGS))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=8, help="length of one wrk run")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
+    parser.add_argument("--profile", type=split, default=[],
+                        help="configurations to profile with py-spy on the home feed after the rounds")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: sizes 1k,10k, one round of 2 s, results under bench/results/raw/")
+    parser.add_argument("--name", help="results file name (default: a UTC timestamp)")
+    parser.add_argument("--out", type=Path, help="results folder (default bench/results, raw/quick with --quick)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.rounds, args.seconds = ["1k", "10k"], 1, 2
+    args.out = args.out or (RESULTS / "raw" / "quick" if args.quick else RESULTS)
+    args.sizes = sorted(load_data.parse_size(s) for s in args.sizes)
+    for name in args.configs + args.profile:
+        if name not in configs.CONFIGS:
+            parser.error(f"unknown configuration {name!r}; choose from {', '.join(configs.CONFIGS)}")
+    for name in args.databases:
+        if name not in ("sqlite", "postgresql"):
+            parser.error(f"unknown database {name!r}; choose sqlite or postgresql")
+    return args
 
 
-def add_cruds(url, count):
+def machine():
+    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                     text=True).stdout.strip(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def urls(server, dataset, paths):
+    return {path: server.url + PATHS[path].format(handle=dataset.user_handle, term=quote(dataset.search_term))
+            for path in paths}
+
+
+def check_server(name, server, targets):
     import requests
 
-    session = requests.Session()
-    token = session.post(f"{url}/api/auth/signin", json={"login": "andrewbrown", "password": "cruddur-demo"},
-                         timeout=10).json()["access_token"]
-    for n in range(count):
-        session.post(f"{url}/api/activities", json={"message": f"bench crud {n}", "ttl": "7-days"},
-                     headers={"Authorization": f"Bearer {token}"}, timeout=10).raise_for_status()
+    for path, url in targets.items():
+        response = requests.get(url, timeout=30)
+        if response.status_code != 200:
+            raise RuntimeError(f"{name} answered {response.status_code} on {path}: {response.text[:300]}")
+
+
+def bench_dataset(dataset, paths, args, backends, workdir, results):
+    label = dataset.label
+    servers = {}
+    counts_before = {name: b.counts() for name, b in backends.items()}
+    try:
+        for name in args.configs:
+            print(f"==> {label}: starting gunicorn ({args.workers} workers) for {name}", flush=True)
+            env = configs.environment(name, dataset.url, backends.get(name))
+            servers[name] = Gunicorn(env, workers=args.workers, log_path=workdir / f"{name}.log").start()
+        targets = {name: urls(server, dataset, paths) for name, server in servers.items()}
+        for name, server in servers.items():
+            check_server(name, server, targets[name])
+            for url in targets[name].values():  # warm every worker's connections and caches
+                measure.wrk(url, 1 if args.quick else 2)
+        total = args.rounds * len(paths) * len(servers)
+        done = 0
+        for round_no in range(args.rounds):
+            for path in paths:
+                order = args.configs[round_no % len(args.configs):] + args.configs[:round_no % len(args.configs)]
+                for name in order:
+                    result = measure.wrk(targets[name][path], args.seconds)
+                    done += 1
+                    results["runs"].append({"database": dataset.database, "size": dataset.size, "path": path,
+                                            "config": name, "round": round_no + 1, **result})
+                    errors = result["non_2xx"] + result["socket_errors"]
+                    print(f"[{done}/{total}] {label} {path:6s} {name:7s} {result['rps']:8.1f} req/s  "
+                          f"p50 {result.get('p50_ms', 0):7.2f} ms  p99 {result.get('p99_ms', 0):7.2f} ms"
+                          + (f"  errors {errors}" if errors else ""), flush=True)
+                    time.sleep(0.5)
+        for name, server in servers.items():
+            results["memory"].append({"database": dataset.database, "size": dataset.size, "config": name,
+                                      **measure.workers_memory_mib(server.process.pid)})
+        for name in args.profile:
+            if name in servers:
+                print(f"==> {label}: profiling {name} on home with py-spy for {args.seconds} s", flush=True)
+                results["profiles"].append({"database": dataset.database, "size": dataset.size, "config": name,
+                                            **profile.record(servers[name], targets[name]["home"], args.seconds,
+                                                             args.out / "raw" / "profiles")})
+    finally:
+        for name, server in servers.items():
+            server.stop()
+    for name, b in backends.items():
+        after = b.counts()
+        results["received"].append({"database": dataset.database, "size": dataset.size, "config": name,
+                                    **{k: v - counts_before[name].get(k, 0) for k, v in after.items()}})
+
+
+def run(args):
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk")
+    started = datetime.now(timezone.utc)
+    results = {"meta": {**machine(), "started": started.isoformat(), "rounds": args.rounds,
+                        "seconds": args.seconds, "workers": args.workers, "quick": args.quick,
+                        "wrk": f"-t{measure.THREADS} -c{measure.CONNECTIONS}", "configs": args.configs,
+                        "course_wiring_in_backend": configs.course_wiring_available(),
+                        "command": "bin/bench " + " ".join(sys.argv[1:])},
+               "datasets": [], "runs": [], "memory": [], "received": [], "profiles": []}
+    if results["meta"]["load_average_at_start"][0] > 1.0:
+        print(f"warning: load average {results['meta']['load_average_at_start']} — the machine is busy, "
+              "ratios will be noisy", flush=True)
+    if "course" in args.configs and not results["meta"]["course_wiring_in_backend"]:
+        print(f"note: the backend does not read {configs.COURSE_SWITCH} yet; 'course' runs as 'full'", flush=True)
+    workdir = Path(tempfile.mkdtemp(prefix="cruddur-bench-"))
+    backends = {name: configs.Backends() for name in args.configs if name != "bare"}
+    try:
+        for database in args.databases:
+            pg = load_data.CachedPostgres().start() if database == "postgresql" else None
+            try:
+                for size in args.sizes:
+                    dataset = pg.dataset(size) if pg else load_data.sqlite_dataset(size)
+                    results["datasets"].append(load_data.describe(dataset))
+                    extremes = (args.sizes[0], args.sizes[-1])
+                    paths = ["home"] + (["user", "search"] if size in extremes else [])
+                    bench_dataset(dataset, paths, args, backends, workdir, results)
+            finally:
+                if pg:
+                    pg.stop()
+    finally:
+        for b in backends.values():
+            b.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    results["meta"]["finished"] = datetime.now(timezone.utc).isoformat()
+    results["meta"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    return results
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--seconds", type=int, default=8)
-    parser.add_argument("--cruds", type=int, default=300)
-    parser.add_argument("--path", default="/api/activities/home")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "overhead.json")
-    args = parser.parse_args(argv)
-    if not shutil.which("wrk"):
-        sys.exit("wrk is not installed: apt-get install wrk")
-
-    workdir = Path(tempfile.mkdtemp(prefix="cruddur-bench-"))
-    database_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    receivers = {"otlp": OTLPReceiver().start(), "xray": XRayReceiver().start(),
-                 "rollbar": RollbarReceiver().start(), "moto": MotoServer().start()}
-    configs = {"bare": backend_env(database_url), "full": signals_env(database_url, receivers)}
-    servers = {}
-    try:
-        flask_command(configs["bare"], "db", "upgrade")
-        flask_command(configs["bare"], "seed")
-        for name, env in configs.items():
-            servers[name] = Gunicorn(env, workers=args.workers, log_path=workdir / f"{name}.log").start()
-        print(f"adding {args.cruds} cruds", flush=True)
-        add_cruds(servers["bare"].url, args.cruds)
-        for server in servers.values():  # warm up every worker
-            wrk(server.url + args.path, 2)
-        runs = {name: [] for name in servers}
-        for round_no in range(1, args.rounds + 1):
-            order = list(servers) if round_no % 2 else list(reversed(servers))
-            for name in order:
-                result = wrk(servers[name].url + args.path, args.seconds)
-                runs[name].append(result)
-                print(f"round {round_no}/{args.rounds} {name:5s} {result['rps']:8.1f} req/s "
-                      f"p50 {result.get('p50_ms', 0):6.2f} ms p99 {result.get('p99_ms', 0):6.2f} ms", flush=True)
-                time.sleep(1)
-    finally:
-        for server in servers.values():
-            server.stop()
-        for receiver in receivers.values():
-            receiver.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    summary = {name: {key: statistics.median(r[key] for r in results) for key in ("rps", "p50_ms", "p99_ms")}
-               for name, results in runs.items()}
-    summary["ratios"] = {"rps_full_over_bare": summary["full"]["rps"] / summary["bare"]["rps"],
-                         "p99_full_over_bare": summary["full"]["p99_ms"] / summary["bare"]["p99_ms"]}
-    report = {"path": args.path, "workers": args.workers, "rounds": args.rounds, "seconds": args.seconds,
-              "cruds": args.cruds, "wrk": "-t2 -c8", "summary": summary, "runs": runs}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(summary, indent=2))
-    print(f"full ÷ bare throughput: {summary['ratios']['rps_full_over_bare']:.2f} (written to {args.out})")
+    args = parse_args(argv)
+    results = run(args)
+    results["summary"] = report.summarize(results)
+    name = args.name or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{name}.json").write_text(json.dumps(results, indent=1) + "\n")
+    (args.out / "REPORT.md").write_text(report.markdown(results, chart="chart.png", raw_name=f"{name}.json"))
+    report.chart(results, args.out / "chart.png")
+    print(report.ratios_text(results["summary"]))
+    print(f"written: {args.out / (name + '.json')}, {args.out / 'REPORT.md'}, {args.out / 'chart.png'}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,76 @@
+"""The benchmark's server configurations, as environments for `gunicorn app:app`.
+
+- bare: every signal off.
+- full: all four signals on, exporting to local receivers.
+- sampled: full, with OTEL head sampling at 10% (X-Ray follows the shared sampled flag).
+- course: full, plus the backend's bench-only switch that wires telemetry as the course's seed
+  notes do (a synchronous console span exporter and an ERROR-level log line on every request).
+- down: all four signals on, every backend blackholed."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+from tests.support.gunicorn import BACKEND, backend_env
+from tests.support.signals import signals_env
+
+CONFIGS = ("bare", "full", "sampled", "course", "down")
+COURSE_SWITCH = "CRUDDUR_BENCH_COURSE_WIRING"
+
+
+def course_wiring_available():
+    """Whether the backend reads the course-wiring switch yet; if not, "course" runs as "full"."""
+    return any(COURSE_SWITCH in path.read_text() for path in (BACKEND / "cruddur").rglob("*.py"))
+
+
+class Backends:
+    """The receivers and blackholes (bench/backends.py), in a child process of their own."""
+
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("backends.py"))],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.addresses = json.loads(self.process.stdout.readline())
+
+    def counts(self):
+        self.process.stdin.write("counts\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def stop(self):
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def receivers(self, blackholed=False):
+        """In the shape signals_env reads: .url for HTTP peers, .address for the X-Ray daemon."""
+        a = self.addresses
+        if blackholed:
+            return {"otlp": SimpleNamespace(url=a["blackhole"]), "rollbar": SimpleNamespace(url=a["blackhole"]),
+                    "moto": SimpleNamespace(url=a["blackhole"]), "xray": SimpleNamespace(address=a["blackhole_udp"])}
+        return {"otlp": SimpleNamespace(url=a["otlp"]), "rollbar": SimpleNamespace(url=a["rollbar"]),
+                "moto": SimpleNamespace(url=a["moto"]), "xray": SimpleNamespace(address=a["xray"])}
+
+
+def environment(name, database_url, backends):
+    env = _environment(name, database_url, backends)
+    env.pop("OTEL_BSP_SCHEDULE_DELAY", None)  # the tests shorten it; the bench keeps the SDK default
+    return env
+
+
+def _environment(name, database_url, backends):
+    if name == "bare":
+        return backend_env(database_url)
+    if name == "full":
+        return signals_env(database_url, backends.receivers())
+    if name == "sampled":
+        return signals_env(database_url, backends.receivers(), OTEL_TRACES_SAMPLER="parentbased_traceidratio",
+                           OTEL_TRACES_SAMPLER_ARG="0.1")
+    if name == "course":
+        return signals_env(database_url, backends.receivers(), **{COURSE_SWITCH: "1"})
+    if name == "down":
+        return signals_env(database_url, backends.receivers(blackholed=True))
+    raise ValueError(f"unknown configuration {name!r}; choose from {', '.join(CONFIGS)}")

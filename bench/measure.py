@@ -1,0 +1,47 @@
+"""Measuring a running server: wrk from a separate process, and the workers' peak memory."""
+import re
+import subprocess
+from pathlib import Path
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+THREADS, CONNECTIONS = 2, 8
+
+
+def parse_wrk(output):
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    latency = {f"p{pct}_ms": float(value) * UNITS[unit]
+               for pct, value, unit in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)}
+    requests = re.search(r"(\d+) requests in", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return {"rps": rps, **latency, "requests": int(requests.group(1)) if requests else 0,
+            "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+            "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0}
+
+
+def wrk(url, seconds, threads=THREADS, connections=CONNECTIONS, timeout_s=5):
+    """One bounded wrk run on loopback; requests slower than `timeout_s` count as socket errors."""
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout_s}s",
+                          "--latency", url], capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
+    return parse_wrk(out)
+
+
+def worker_pids(arbiter_pid):
+    children = Path(f"/proc/{arbiter_pid}/task/{arbiter_pid}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def memory_mib(pid):
+    """VmHWM (the most resident memory the process has had) and VmRSS (resident now), in MiB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmHWM", "VmRSS"):
+            fields[name] = round(int(value.split()[0]) / 1024, 1)
+    return fields
+
+
+def workers_memory_mib(arbiter_pid):
+    """Per worker of a gunicorn arbiter: {"peak": [...], "rss": [...]}."""
+    per_worker = [memory_mib(pid) for pid in worker_pids(arbiter_pid)]
+    return {"peak": [m.get("VmHWM") for m in per_worker], "rss": [m.get("VmRSS") for m in per_worker]}

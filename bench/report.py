@@ -1,0 +1,214 @@
+"""From raw rounds to medians, the target ratios, the Markdown report and the chart."""
+import statistics
+
+from bench.load_data import size_label
+
+PATH_TITLES = {"home": "Home feed `/api/activities/home`", "user": "User feed `/api/activities/@bench0001`",
+               "search": "Search `/api/activities/search?term=cloud`"}
+TARGETS = {  # name: (what, comparison, bound)
+    "P1a": ("home req/s full ÷ bare", ">=", 0.80),
+    "P1b": ("home req/s sampled ÷ bare", ">=", 0.90),
+    "full÷course": ("home req/s full ÷ course", None, None),
+    "P2": ("home p99 down ÷ full", "<=", 1.10),
+    "P3": ("p50 at largest ÷ at smallest size (full)", "<=", 1.5),
+    "memory": ("peak RSS (VmHWM) per worker full ÷ bare", None, None),
+    "rss": ("resident memory (VmRSS) per worker after the rounds, full ÷ bare", None, None),
+}
+
+
+def _key(row, *fields):
+    return tuple(row[f] for f in fields)
+
+
+def summarize(results):
+    grouped = {}
+    for run in results["runs"]:
+        grouped.setdefault(_key(run, "database", "size", "path", "config"), []).append(run)
+    memory = {_key(m, "database", "size", "config"): m for m in results["memory"]}
+    largest = lambda values: max((v for v in values if v is not None), default=None)  # noqa: E731
+    table = []
+    for (database, size, path, config), runs in grouped.items():
+        table.append({"database": database, "size": size, "path": path, "config": config, "rounds": len(runs),
+                      **{k: round(statistics.median(r.get(k, 0) for r in runs), 2) for k in ("rps", "p50_ms", "p99_ms")},
+                      "errors": sum(r["non_2xx"] + r["socket_errors"] for r in runs),
+                      "peak_rss_mib": largest(memory.get((database, size, config), {}).get("peak", [])),
+                      "rss_mib": largest(memory.get((database, size, config), {}).get("rss", []))})
+    return {"table": table, "ratios": ratios(table)}
+
+
+def _ratio(a, b):
+    return round(a / b, 3) if a is not None and b else None
+
+
+def ratios(table):
+    cell = {_key(r, "database", "size", "path", "config"): r for r in table}
+    get = lambda db, size, path, config, field: cell.get((db, size, path, config), {}).get(field)  # noqa: E731
+    datasets = sorted({(r["database"], r["size"]) for r in table})
+    rows = []
+    for db, size in datasets:
+        per = {
+            "P1a": _ratio(get(db, size, "home", "full", "rps"), get(db, size, "home", "bare", "rps")),
+            "P1b": _ratio(get(db, size, "home", "sampled", "rps"), get(db, size, "home", "bare", "rps")),
+            "full÷course": _ratio(get(db, size, "home", "full", "rps"), get(db, size, "home", "course", "rps")),
+            "P2": _ratio(get(db, size, "home", "down", "p99_ms"), get(db, size, "home", "full", "p99_ms")),
+            "memory": _ratio(get(db, size, "home", "full", "peak_rss_mib"),
+                             get(db, size, "home", "bare", "peak_rss_mib")),
+            "rss": _ratio(get(db, size, "home", "full", "rss_mib"), get(db, size, "home", "bare", "rss_mib")),
+        }
+        rows += [{"name": name, "database": db, "size": size, "value": value} for name, value in per.items()]
+    for db in sorted({d for d, _ in datasets}):
+        sizes = sorted(s for d, s in datasets if d == db)
+        if len(sizes) < 2:
+            continue
+        for path in ("home", "user", "search"):
+            for config in ("full", "bare"):
+                value = _ratio(get(db, sizes[-1], path, config, "p50_ms"), get(db, sizes[0], path, config, "p50_ms"))
+                if value is not None:
+                    rows.append({"name": "P3", "database": db, "size": sizes[-1], "from_size": sizes[0],
+                                 "path": path, "config": config, "value": value})
+    headline = _headline_datasets(datasets)
+    for row in rows:
+        what, op, bound = TARGETS[row["name"]]
+        row["headline"] = row.get("config") == "full" if row["name"] == "P3" \
+            else (row["database"], row["size"]) in headline
+        if op and row["value"] is not None:
+            row["met"] = row["value"] >= bound if op == ">=" else row["value"] <= bound
+    return rows
+
+
+def _headline_datasets(datasets):
+    """The issue's P1 datasets: SQLite at its smallest size, PostgreSQL at (or nearest) 100k activities."""
+    chosen = set()
+    sqlite = sorted(s for d, s in datasets if d == "sqlite")
+    postgres = sorted((abs(s - 100_000), s) for d, s in datasets if d == "postgresql")
+    if sqlite:
+        chosen.add(("sqlite", sqlite[0]))
+    if postgres:
+        chosen.add(("postgresql", postgres[0][1]))
+    return chosen
+
+
+def _fmt(value, digits=2):
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _verdict(row):
+    return "" if "met" not in row else ("met" if row["met"] else "**missed**")
+
+
+def ratios_text(summary):
+    lines = ["Target ratios:"]
+    for row in summary["ratios"]:
+        if row["headline"]:
+            what, op, bound = TARGETS[row["name"]]
+            where = f"{row['database']} {size_label(row['size'])}" + (f" {row['path']}" if "path" in row else "")
+            target = f"{op} {bound}" if op else "reported"
+            lines.append(f"  {row['name']:12s} {where:24s} {_fmt(row['value'])}  ({target}) {_verdict(row)}")
+    return "\n".join(lines)
+
+
+def markdown(results, chart, raw_name):
+    meta, summary = results["meta"], results["summary"]
+    out = [f"# Cruddur benchmark — {meta['started'][:16].replace('T', ' ')} UTC", "",
+           f"Command: `{meta['command']}` (commit `{meta['commit']}`). {meta['cpus']} CPUs, "
+           f"{meta['workers']} gunicorn workers per server, wrk `{meta['wrk']}`, {meta['rounds']} interleaved rounds "
+           f"of {meta['seconds']} s per configuration; medians. Load average at start "
+           f"{meta['load_average_at_start']}, at end {meta.get('load_average_at_end')}. Raw rounds: `{raw_name}`.", ""]
+    if "course" in meta["configs"] and not meta["course_wiring_in_backend"]:
+        out += ["Note: the backend did not read `CRUDDUR_BENCH_COURSE_WIRING` in this run, so *course* ran as *full*.", ""]
+    out += ["## Targets", "", "| ratio | what | dataset | value | target | |", "|---|---|---|---|---|---|"]
+    for row in summary["ratios"]:
+        if row["headline"]:
+            what, op, bound = TARGETS[row["name"]]
+            if "path" in row:
+                what = f"{row['path']} p50 at {size_label(row['size'])} ÷ at {size_label(row['from_size'])} (full)"
+            out.append(f"| {row['name']} | {what} | {row['database']} {size_label(row['size'])} | {_fmt(row['value'])} "
+                       f"| {f'{op} {bound}' if op else 'reported'} | {_verdict(row)} |")
+    out += ["", "## Ratios per dataset", "", "| dataset | full÷bare req/s | sampled÷bare req/s | full÷course req/s "
+            "| p99 down÷full | peak RSS full÷bare | RSS full÷bare |", "|---|---|---|---|---|---|---|"]
+    per = {}
+    for row in summary["ratios"]:
+        if row["name"] != "P3":
+            per.setdefault((row["database"], row["size"]), {})[row["name"]] = row["value"]
+    for (db, size), values in sorted(per.items()):
+        out.append(f"| {db} {size_label(size)} | " + " | ".join(
+            _fmt(values.get(n)) for n in ("P1a", "P1b", "full÷course", "P2", "memory", "rss")) + " |")
+    out += ["", ""] + [f"![throughput and latency per configuration and size]({chart})", ""]
+    for path, title in PATH_TITLES.items():
+        rows = [r for r in summary["table"] if r["path"] == path]
+        if not rows:
+            continue
+        out += [f"## {title}", "", "| database | activities | config | req/s | p50 ms | p99 ms | errors | worker MiB peak / now |",
+                "|---|---|---|---|---|---|---|---|"]
+        for r in sorted(rows, key=lambda r: (r["database"], r["size"], meta["configs"].index(r["config"]))):
+            out.append(f"| {r['database']} | {size_label(r['size'])} | {r['config']} | {r['rps']:.0f} | "
+                       f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {_fmt(r['peak_rss_mib'], 0)} / "
+                       f"{_fmt(r['rss_mib'], 0)} |")
+        out.append("")
+    out += ["## Datasets", "", "| database | activities | replies | expired | users | loaded | load s | cached |",
+            "|---|---|---|---|---|---|---|---|"]
+    for d in results["datasets"]:
+        out.append(f"| {d['database']} | {d['activities']:,} | {d['replies']:,} | {d['expired']:,} | {d['users']:,} | "
+                   f"{d['loaded_at'][:16]} | {d['load_seconds']} | {'yes' if d['cached'] else 'no'} |")
+    out += _received(results) + _profiles(results)
+    return "\n".join(out) + "\n"
+
+
+def _received(results):
+    if not results["received"]:
+        return []
+    out = ["", "## What the backends received (whole run per dataset)", "",
+           "| database | activities | config | OTLP requests | OTLP KiB | X-Ray datagrams | Rollbar items | blackhole connections |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in results["received"]:
+        out.append(f"| {r['database']} | {size_label(r['size'])} | {r['config']} | {r.get('otlp_requests', 0)} | "
+                   f"{r.get('otlp_bytes', 0) // 1024} | {r.get('xray_datagrams', 0)} | {r.get('rollbar_items', 0)} | "
+                   f"{r.get('blackhole_connections', 0)} |")
+    return out
+
+
+def _profiles(results):
+    out = []
+    for p in results["profiles"]:
+        if "error" in p:
+            out += ["", f"Profile of {p['config']}: {p['error']}"]
+            continue
+        out += ["", f"## Profile: {p['config']} on {p['database']} {size_label(p['size'])} (py-spy, {p['samples']} samples, "
+                f"raw stacks `{p['raw']}`)", "", "| own time | function | | including callees | function |",
+                "|---|---|---|---|---|"]
+        for own, inc in zip(p["top_own"], p["top_inclusive"]):
+            out.append(f"| {own['share']:.1%} | `{own['function']}` | | {inc['share']:.1%} | `{inc['function']}` |")
+    return out
+
+
+def chart(results, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table, configs = results["summary"]["table"], results["meta"]["configs"]
+    panels = [("home", "rps", "home feed: requests/s"), ("home", "p50_ms", "home feed: p50 ms"),
+              ("home", "p99_ms", "home feed: p99 ms"), ("user", "p50_ms", "user feed: p50 ms"),
+              ("search", "p50_ms", "search: p50 ms"), ("search", "p99_ms", "search: p99 ms")]
+    fig, axes = plt.subplots(2, 3, figsize=(16, 8.5))
+    for ax, (page, field, title) in zip(axes.flat, panels):
+        rows = [r for r in table if r["path"] == page]
+        datasets = sorted({(r["database"], r["size"]) for r in rows})
+        width = 0.8 / max(len(configs), 1)
+        for n, config in enumerate(configs):
+            values = {(r["database"], r["size"]): r[field] for r in rows if r["config"] == config}
+            xs = [i + (n - (len(configs) - 1) / 2) * width for i in range(len(datasets))]
+            ax.bar(xs, [values.get(d, 0) for d in datasets], width, label=config)
+        ax.set_xticks(range(len(datasets)), [f"{d}\n{size_label(s)}" for d, s in datasets], fontsize=8)
+        ax.set_title(title, fontsize=10)
+        if field != "rps" and rows and max(r[field] for r in rows) > 20 * max(min(r[field] for r in rows), 0.01):
+            ax.set_yscale("log")
+        ax.grid(axis="y", alpha=0.3)
+    axes.flat[0].legend(fontsize=8)
+    meta = results["meta"]
+    fig.suptitle(f"Cruddur benchmark {meta['started'][:10]} — {meta['workers']} gunicorn workers, wrk {meta['wrk']}, "
+                 f"medians of {meta['rounds']} rounds × {meta['seconds']} s", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

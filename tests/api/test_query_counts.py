@@ -1,0 +1,121 @@
+"""Each feed answers in the same number of SQL statements with a few or many activities, replies,
+conversations or messages on the page: no query per row (N+1)."""
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from cruddur.db import db, utcnow
+from cruddur.models import Activity, Message, MessageGroup, MessageGroupMember, User
+
+REPLIERS = ("worf", "garek", "bayko")
+
+
+def _user(handle):
+    return db.session.scalar(select(User).where(User.handle == handle))
+
+
+def add_cruds(count, replies_each, minutes_ago=0):
+    """Cruds by andrewbrown that match the search term, each with replies by others; returns uuids."""
+    now = utcnow() - timedelta(minutes=minutes_ago)
+    andrew, repliers = _user("andrewbrown"), [_user(h) for h in REPLIERS]
+    cruds = []
+    for n in range(count):
+        crud = Activity(user=andrew, message=f"Cloud crud {n}", created_at=now - timedelta(seconds=count - n),
+                        expires_at=now + timedelta(days=7), replies_count=replies_each)
+        db.session.add(crud)
+        for r in range(replies_each):
+            db.session.add(Activity(user=repliers[r % len(repliers)], message=f"cloud reply {r}", parent=crud,
+                                    created_at=crud.created_at + timedelta(milliseconds=r + 1),
+                                    expires_at=crud.expires_at))
+        cruds.append(crud)
+    db.session.commit()
+    return [c.uuid for c in cruds]
+
+
+def add_conversations(count, messages_each):
+    """Conversations between andrewbrown and new users, the newest activity first."""
+    andrew = _user("andrewbrown")
+    now = utcnow()
+    for n in range(count):
+        friend = User(handle=f"friend{n}", display_name=f"Friend {n}", email=f"friend{n}@cruddur.example",
+                      password_hash="unused")
+        group = MessageGroup(created_at=now, updated_at=now + timedelta(seconds=n))
+        db.session.add_all([friend, group])
+        db.session.flush()
+        db.session.add_all([MessageGroupMember(message_group_id=group.id, user_id=u.id) for u in (andrew, friend)])
+        for m in range(messages_each):
+            db.session.add(Message(message_group_id=group.id, user=(andrew, friend)[m % 2], message=f"hello {m}",
+                                   created_at=now + timedelta(milliseconds=m)))
+    db.session.commit()
+
+
+def add_messages(group_uuid, count):
+    group = db.session.scalar(select(MessageGroup).where(MessageGroup.uuid == group_uuid))
+    andrew, bayko = _user("andrewbrown"), _user("bayko")
+    start = utcnow()
+    for m in range(count):
+        db.session.add(Message(message_group_id=group.id, user=(andrew, bayko)[m % 2], message=f"more {m}",
+                               created_at=start + timedelta(milliseconds=m)))
+    db.session.commit()
+
+
+def few():
+    """Beside the demo data: one matching crud with one reply, so every kind of row is on each page."""
+    [crud] = add_cruds(1, 1, minutes_ago=1)
+    return {"show": crud}
+
+
+def many(state):
+    """Thirty cruds with three replies each, a crud with thirty replies, conversations and messages."""
+    add_cruds(30, 3)
+    [crowded] = add_cruds(1, 30)
+    add_conversations(25, 2)
+    add_messages(state["group"], 40)
+    return {**state, "show": crowded}
+
+
+ROUTES = {
+    "home": lambda s: "/api/activities/home",
+    "user_feed": lambda s: "/api/activities/@andrewbrown",
+    "search": lambda s: "/api/activities/search?term=cloud",
+    "notifications": lambda s: "/api/activities/notifications",
+    "show": lambda s: f"/api/activities/@andrewbrown/status/{s['show']}",
+    "message_groups": lambda s: "/api/message_groups",
+    "messages": lambda s: f"/api/messages/{s['group']}",
+}
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements sent while the returned list is being recorded into."""
+    recorded = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        recorded.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield recorded
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def _get(api, path, statements):
+    api.get(path)  # warm: the first request may open a connection
+    statements.clear()
+    response = api.get(path)
+    assert response.status_code == 200, response.get_json()
+    return len(statements), json.dumps(response.get_json()).count('"uuid"')
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_statement_count_does_not_grow_with_the_page(route, andrew, statements):
+    state = {"group": andrew.get("/api/message_groups").get_json()[0]["uuid"], **few()}
+    count_few, rows_few = _get(andrew, ROUTES[route](state), statements)
+    state = many(state)
+    count_many, rows_many = _get(andrew, ROUTES[route](state), statements)
+
+    assert rows_many > 2 * rows_few, "the second page should carry many more rows"
+    assert count_many == count_few, (
+        f"{route}: {count_few} statements with {rows_few} rows on the page, {count_many} with {rows_many}")
