@@ -108,7 +108,7 @@ FIELD_RULES = {
 }
 
 ERROR_TEXT = {
-    400: "malformed JSON, wrong types, or a bad `limit` or `cursor`",
+    400: "malformed JSON, wrong types, a NUL character, or a bad `limit` or `cursor`",
     401: "missing, invalid or expired bearer token",
     404: "unknown resource",
     413: "body larger than 64 KiB",
@@ -145,12 +145,12 @@ OPERATIONS = {
                             errors=(400, 422), query=("term", *PAGE)),
     "activities.user_feed": op("A user's profile and live cruds", "UserFeed", errors=(400, 404),
                                query=PAGE),
-    "activities.show": op("One live crud and its replies", "ActivityPage", errors=(404,)),
+    "activities.show": op("One live crud and its replies", "ActivityPage", errors=(400, 404)),
     "activities.create": op("Post a crud", "Activity", auth="required", body=CreateActivityBody,
                             status=201, errors=(400, 401, 413, 422)),
     "activities.reply": op("Reply to a live activity", "Activity", auth="required", body=ReplyBody,
                            status=201, errors=(400, 401, 404, 413, 422)),
-    "users.short": op("A user's public card", "UserShort", errors=(404,), tag="users"),
+    "users.short": op("A user's public card", "UserShort", errors=(400, 404), tag="users"),
     "messages.groups": op("The caller's conversations, most recent first", "MessageGroup", array=True,
                           auth="required", errors=(400, 401), query=PAGE, tag="messages"),
     "messages.conversation": op("Messages of a conversation the caller belongs to, oldest first",

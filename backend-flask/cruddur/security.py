@@ -1,4 +1,5 @@
-"""Security headers on every response, and sign-in rate limits (flask-limiter) answered with 429.
+"""Hostile-input screening, security headers on every response, and sign-in rate limits
+(flask-limiter) answered with 429.
 
 Only failed sign-ins count, per login and per client address; once a window is full, every
 attempt for that login (or from that address) gets 429 until it slides on. The counters live in
@@ -11,7 +12,7 @@ from flask_limiter import Limit, Limiter
 from flask_limiter.errors import RateLimitExceeded
 from limits import parse_many
 
-from .errors import error_response
+from .errors import ApiError, error_response
 
 SIGNIN_ENDPOINT = "auth.sign_in"
 
@@ -46,6 +47,32 @@ def _not_signin():
     return request.endpoint != SIGNIN_ENDPOINT
 
 
+def _has_nul(value):
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _screen_request():
+    """400 for input no route can use: NUL characters (PostgreSQL text cannot hold them) in the
+    path, query or JSON body, and JSON nested too deeply for the parser."""
+    try:
+        body = request.get_json(silent=True) if request.is_json else None
+    except RecursionError:
+        raise ApiError(400, "body_invalid_json") from None
+    if _has_nul([request.path, *request.args.keys(), *request.args.values(), body]):
+        raise ApiError(400, "nul_character")
+
+
 def _rate_limited(exc: RateLimitExceeded):
     response = error_response(429, ["rate_limited"])
     response.headers["Retry-After"] = str(int(exc.limit.limit.get_expiry()))
@@ -66,6 +93,7 @@ def _security_headers(response):
 def init_app(app):
     for setting in ("SIGNIN_LIMIT_PER_ACCOUNT", "SIGNIN_LIMIT_PER_ADDRESS"):
         parse_many(app.config[setting])  # a typo fails at start-up, not on the first sign-in
+    app.before_request(_screen_request)  # before the limiter, whose key reads the body
     limiter = Limiter(
         client_address,
         app=app,

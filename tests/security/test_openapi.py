@@ -1,0 +1,84 @@
+"""The served OpenAPI document matches the code: every route, nothing more, the real request models."""
+import pytest
+from openapi_spec_validator import validate
+
+from cruddur import openapi
+from cruddur.openapi import OPERATIONS, PATH_PARAMS, REQUEST_MODELS, RESPONSE_MODELS
+
+
+@pytest.fixture(scope="module")
+def document(app):
+    response = app.test_client().get("/api/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _routes(app):
+    return {(openapi.openapi_path(rule), method.lower()): rule.endpoint
+            for rule, method in openapi.documented_rules(app)}
+
+
+def _documented(document):
+    return {(path, method) for path, item in document["paths"].items() for method in item}
+
+
+def test_the_document_is_valid_openapi_3_1(document):
+    assert document["openapi"] == "3.1.0"
+    validate(document)
+
+
+def test_every_route_is_documented_and_nothing_else(app, document):
+    routes = _routes(app)
+    assert set(routes) == _documented(document)
+    assert set(routes.values()) == set(OPERATIONS), "OPERATIONS names an endpoint the app does not have"
+    assert len(routes) >= 16
+
+
+def test_every_path_argument_has_a_declared_schema(app):
+    arguments = {a for rule, _ in openapi.documented_rules(app) for a in rule.arguments}
+    assert arguments == set(PATH_PARAMS)
+
+
+def test_the_served_document_is_the_built_one(app, document):
+    assert document == openapi.build(app)
+
+
+@pytest.mark.parametrize("model", REQUEST_MODELS, ids=lambda m: m.__name__)
+def test_request_bodies_are_the_validation_models(document, model):
+    schema = document["components"]["schemas"][model.__name__]
+    own = model.model_json_schema()
+    assert set(schema["properties"]) == set(own["properties"]) == set(model.model_fields)
+    for name, prop in own["properties"].items():
+        assert schema["properties"][name].get("type") == prop.get("type")
+        assert schema["properties"][name].get("anyOf") == prop.get("anyOf")
+    assert schema["required"] == openapi.required_fields(model)
+
+
+def test_required_fields_are_the_ones_reported_blank():
+    from cruddur.validation import CreateActivityBody, CreateMessageBody, SigninBody
+
+    assert openapi.required_fields(CreateActivityBody) == ["message", "ttl"]
+    assert openapi.required_fields(CreateMessageBody) == ["message"]
+    assert openapi.required_fields(SigninBody) == ["login", "password"]
+
+
+@pytest.mark.parametrize("model", RESPONSE_MODELS, ids=lambda m: m.__name__)
+def test_response_schemas_are_closed(document, model):
+    schema = document["components"]["schemas"][model.__name__]
+    assert schema["additionalProperties"] is False
+    assert not {"email", "password", "password_hash", "cognito_user_id"} & set(schema["properties"])
+
+
+def test_every_operation_documents_its_errors_with_the_envelope(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")) and path != "/api/health-check":
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Errors"}, (method, path, status)
+            if "security" in operation:
+                assert "401" in operation["responses"], (method, path)
+
+
+def test_sign_in_documents_the_rate_limit(document):
+    assert "429" in document["paths"]["/api/auth/signin"]["post"]["responses"]
