@@ -18,6 +18,12 @@ def make_app(database_url, **overrides):
     return app
 
 
+@pytest.fixture(scope="session")
+def app_factory():
+    """app_factory(database_url, **config) -> a Cruddur app on that database, migrated and seeded."""
+    return make_app
+
+
 @pytest.fixture(scope="module")
 def app(new_database_url):
     app = make_app(new_database_url("sqlite"))
