@@ -12,23 +12,31 @@ from bench import measure
 PY_SPY = Path(sys.executable).parent / "py-spy"
 FRAME = re.compile(r"^(?P<func>.*) \((?P<file>.*?)(?::\d+)?\)$")
 TOP = 15
+FRAMEWORK = ("gunicorn/", "<frozen", "flask/app.py", "werkzeug/serving")  # in nearly every stack: says nothing
 
 
 def _short(frame):
+    """`func (path:line)` as `func (path inside its package root)`, e.g. `run (cruddur/services/home.py)`."""
     match = FRAME.match(frame)
     if not match:
         return frame
-    path = match["file"]
-    for marker in ("site-packages/", "backend-flask/", "lib/python3"):
-        if marker in path:
-            path = path.split(marker, 1)[1]
-            break
+    path = re.sub(r"^.*?(site-packages/|backend-flask/|/lib/python3\.\d+/)", "", match["file"])
     return f"{match['func']} ({path})"
 
 
+def _package(frame):
+    """cruddur/<module folder>, a library's top-level package, or the stdlib module."""
+    path = frame[frame.rfind("(") + 1:-1]
+    parts = path.split("/")
+    if parts[0] == "cruddur":
+        return "/".join(parts[:2]).removesuffix(".py")
+    return parts[0].removesuffix(".py")
+
+
 def summarize(collapsed):
-    """Top functions by own samples and by samples that include them, from py-spy's raw format."""
-    own, inclusive, total = Counter(), Counter(), 0
+    """Top functions by own samples and by samples that include them, and own samples per package,
+    from py-spy's raw format."""
+    own, inclusive, packages, total = Counter(), Counter(), Counter(), 0
     for line in collapsed.splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
@@ -39,13 +47,15 @@ def summarize(collapsed):
         count = int(count)
         total += count
         own[frames[-1]] += count
+        packages[_package(frames[-1])] += count
         for frame in set(frames):
-            inclusive[frame] += count
+            if not frame.split(" (", 1)[-1].startswith(FRAMEWORK) and not frame.startswith("<module>"):
+                inclusive[frame] += count
 
     def top(counter):
         return [{"function": f, "share": round(n / total, 3)} for f, n in counter.most_common(TOP)]
 
-    return {"samples": total, "top_own": top(own), "top_inclusive": top(inclusive)}
+    return {"samples": total, "top_own": top(own), "top_inclusive": top(inclusive), "by_package": top(packages)}
 
 
 def record(server, url, seconds, outdir):
@@ -58,7 +68,7 @@ def record(server, url, seconds, outdir):
     load.start()
     try:
         subprocess.run([str(PY_SPY), "record", "--pid", str(server.process.pid), "--subprocesses", "--nonblocking",
-                        "--rate", "200", "--duration", str(seconds), "--format", "raw", "--output", str(output)],
+                        "--rate", "200", "--full-filenames", "--duration", str(seconds), "--format", "raw", "--output", str(output)],
                        capture_output=True, text=True, timeout=seconds + 60, check=True)
     finally:
         load.join()

@@ -2,6 +2,7 @@
 import statistics
 
 from bench.load_data import size_label
+from bench.profile import TOP
 
 PATH_TITLES = {"home": "Home feed `/api/activities/home`", "user": "User feed `/api/activities/@bench0001`",
                "search": "Search `/api/activities/search?term=cloud`"}
@@ -173,11 +174,15 @@ def _profiles(results):
         if "error" in p:
             out += ["", f"Profile of {p['config']}: {p['error']}"]
             continue
-        out += ["", f"## Profile: {p['config']} on {p['database']} {size_label(p['size'])} (py-spy, {p['samples']} samples, "
-                f"raw stacks `{p['raw']}`)", "", "| own time | function | | including callees | function |",
-                "|---|---|---|---|---|"]
-        for own, inc in zip(p["top_own"], p["top_inclusive"]):
-            out.append(f"| {own['share']:.1%} | `{own['function']}` | | {inc['share']:.1%} | `{inc['function']}` |")
+        out += ["", f"## Profile: {p['config']} on {p['database']} {size_label(p['size'])}, home feed",
+                "", f"py-spy, {p['samples']} samples of both workers under wrk; raw stacks `{p['raw']}` (not committed).",
+                "", "| own time | package | | own time | function | | including callees | function |",
+                "|---|---|---|---|---|---|---|---|"]
+        rows = zip(p["by_package"] + [None] * TOP, p["top_own"], p["top_inclusive"])
+        for pkg, own, inc in rows:
+            package = f"{pkg['share']:.1%} | `{pkg['function']}`" if pkg else " | "
+            out.append(f"| {package} | | {own['share']:.1%} | `{own['function']}` | | {inc['share']:.1%} | "
+                       f"`{inc['function']}` |")
     return out
 
 

@@ -46,6 +46,7 @@ def parse_args(argv):
                         help="configurations to profile with py-spy on the home feed after the rounds")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: sizes 1k,10k, one round of 2 s, results under bench/results/raw/")
+    parser.add_argument("--load-only", action="store_true", help="only load (or check) the cached datasets")
     parser.add_argument("--name", help="results file name (default: a UTC timestamp)")
     parser.add_argument("--out", type=Path, help="results folder (default bench/results, raw/quick with --quick)")
     args = parser.parse_args(argv)
@@ -146,7 +147,7 @@ def run(args):
     if "course" in args.configs and not results["meta"]["course_wiring_in_backend"]:
         print(f"note: the backend does not read {configs.COURSE_SWITCH} yet; 'course' runs as 'full'", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="cruddur-bench-"))
-    backends = {name: configs.Backends() for name in args.configs if name != "bare"}
+    backends = {name: configs.Backends() for name in args.configs if name != "bare" and not args.load_only}
     try:
         for database in args.databases:
             pg = load_data.CachedPostgres().start() if database == "postgresql" else None
@@ -154,6 +155,8 @@ def run(args):
                 for size in args.sizes:
                     dataset = pg.dataset(size) if pg else load_data.sqlite_dataset(size)
                     results["datasets"].append(load_data.describe(dataset))
+                    if args.load_only:
+                        continue
                     extremes = (args.sizes[0], args.sizes[-1])
                     paths = ["home"] + (["user", "search"] if size in extremes else [])
                     bench_dataset(dataset, paths, args, backends, workdir, results)
@@ -172,6 +175,8 @@ def run(args):
 def main(argv=None):
     args = parse_args(argv)
     results = run(args)
+    if args.load_only:
+        return
     results["summary"] = report.summarize(results)
     name = args.name or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     args.out.mkdir(parents=True, exist_ok=True)
