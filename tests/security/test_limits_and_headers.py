@@ -1,0 +1,137 @@
+"""Sign-in rate limits (429 rate_limited), hostile input screening (400) and the security headers."""
+import pytest
+
+from cruddur.db import db
+
+ACCOUNT_LIMIT, ADDRESS_LIMIT = 3, 6
+
+
+@pytest.fixture(scope="module")
+def limited_app(new_database_url, app_factory):
+    app = app_factory(new_database_url("sqlite"), SIGNIN_LIMIT_PER_ACCOUNT=f"{ACCOUNT_LIMIT}/minute",
+                      SIGNIN_LIMIT_PER_ADDRESS=f"{ADDRESS_LIMIT}/minute")
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def signin(app, login, password, address, **headers):
+    return app.test_client().post("/api/auth/signin", json={"login": login, "password": password},
+                                  environ_base={"REMOTE_ADDR": address}, headers=headers)
+
+
+def test_failed_sign_ins_per_account_are_limited(limited_app):
+    for _ in range(ACCOUNT_LIMIT):
+        assert signin(limited_app, "bayko", "wrong", "10.0.0.1").status_code == 401
+    # Another address, and even the right password, cannot go on guessing for this account.
+    for login, address in (("bayko", "10.0.0.2"), ("Bayko ", "10.0.0.3"), ("BAYKO", "10.0.0.1")):
+        response = signin(limited_app, login, "cruddur-demo", address)
+        assert response.status_code == 429
+        assert response.get_json() == {"errors": ["rate_limited"]}
+        assert 0 < int(response.headers["Retry-After"]) <= 60
+    assert signin(limited_app, "worf", "cruddur-demo", "10.0.0.1").status_code == 200
+
+
+def test_failed_sign_ins_per_address_are_limited(limited_app):
+    for i in range(ADDRESS_LIMIT):
+        assert signin(limited_app, f"nobody{i}", "wrong", "10.0.1.1").status_code == 401
+    assert signin(limited_app, "londo", "cruddur-demo", "10.0.1.1").status_code == 429
+    # X-Forwarded-For is not trusted, so it cannot buy a fresh window.
+    assert signin(limited_app, "londo", "cruddur-demo", "10.0.1.1", **{"X-Forwarded-For": "192.0.2.9"}).status_code == 429
+    assert signin(limited_app, "londo", "cruddur-demo", "10.0.1.2").status_code == 200
+
+
+def test_successful_sign_ins_do_not_count(limited_app):
+    for _ in range(5 * ADDRESS_LIMIT):
+        assert signin(limited_app, "garek", "cruddur-demo", "10.0.2.1").status_code == 200
+
+
+def test_other_routes_are_not_limited(limited_app):
+    client = limited_app.test_client()
+    for _ in range(5 * ADDRESS_LIMIT):
+        response = client.post("/api/auth/signup", json={}, environ_base={"REMOTE_ADDR": "10.0.3.1"})
+        assert response.status_code == 422
+
+
+def test_the_limits_come_from_the_environment(monkeypatch):
+    from cruddur.config import Config
+
+    config = Config({"CRUDDUR_SIGNIN_LIMIT_PER_ACCOUNT": "5/minute;20/hour", "SECRET_KEY": "x"})
+    assert config.SIGNIN_LIMIT_PER_ACCOUNT == "5/minute;20/hour" and config.SIGNIN_LIMIT_PER_ADDRESS == "50/minute"
+
+
+def test_a_malformed_limit_fails_at_start_up(new_database_url, app_factory):
+    with pytest.raises(ValueError):
+        app_factory(new_database_url("sqlite"), SIGNIN_LIMIT_PER_ACCOUNT="ten a minute")
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("get", "/api/users/@and%00rew/short", None),
+    ("get", "/api/activities/@andrew%00brown", None),
+    ("get", "/api/activities/search?term=a%00b", None),
+    ("get", "/api/activities/home?cur%00sor=x", None),
+    ("post", "/api/auth/signin", {"login": "andrewbrown\u0000", "password": "x"}),
+    ("post", "/api/auth/signup", {"handle": "a", "display_name": "b", "email": "c", "password": {"\u0000": 1}}),
+    ("post", "/api/activities", {"message": "nul \u0000 inside", "ttl": "1-day"}),
+])
+def test_nul_characters_are_400(client, sign_in, method, path, body):
+    api = sign_in("andrewbrown")
+    response = api.get(path) if method == "get" else api.post(path, body)
+    assert response.status_code == 400
+    assert response.get_json() == {"errors": ["nul_character"]}
+
+
+@pytest.mark.parametrize("path", ["/api/auth/signin", "/api/auth/signup", "/api/activities", "/api/messages"])
+def test_json_nested_past_the_parser_is_400(client, path):
+    body = "[" * 20000 + "]" * 20000  # under the 64 KiB cap; json raises RecursionError, not ValueError
+    response = client.post(path, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json() == {"errors": ["body_invalid_json"]}
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@pytest.mark.parametrize("method,path,status", [
+    ("get", "/api/health-check", 200),
+    ("get", "/api/activities/home", 200),
+    ("get", "/api/users/@nobody/short", 404),
+    ("get", "/api/message_groups", 401),
+    ("post", "/api/activities/home", 405),
+    ("get", "/rollbar/test", 200),
+    ("get", "/api/openapi.json", 200),
+])
+def test_security_headers_on_every_response(client, method, path, status):
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP here
+    assert response.headers.get("Cache-Control") != "no-store"
+
+
+def test_hsts_over_https(client):
+    response = client.get("/api/health-check", base_url="https://cruddur.example")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_authenticated_and_token_bearing_responses_are_not_cached(client, sign_in):
+    signed_in = client.post("/api/auth/signin", json={"login": "bayko", "password": "cruddur-demo"})
+    assert signed_in.headers["Cache-Control"] == "no-store"
+    assert client.post("/api/auth/signup", json={}).headers["Cache-Control"] == "no-store"
+    api = sign_in("bayko")
+    for path in ("/api/message_groups", "/api/activities/home", "/api/activities/notifications"):
+        assert api.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_cors_allows_only_the_frontend(app, client):
+    allowed = app.config["FRONTEND_URL"]
+    ok = client.options("/api/activities/home", headers={"Origin": allowed, "Access-Control-Request-Method": "GET"})
+    assert ok.headers["Access-Control-Allow-Origin"] == allowed
+    evil = client.get("/api/activities/home", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in evil.headers
