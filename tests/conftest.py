@@ -18,7 +18,9 @@ os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="cruddur-test-home-")
 os.environ["SECRET_KEY"] = "test-secret-key-for-cruddur-tests"
 os.environ["FRONTEND_URL"] = "http://127.0.0.1:3000"
 
+from tests.support.gunicorn import Gunicorn, flask_command  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
+from tests.support.receivers import MotoServer, OTLPReceiver, RollbarReceiver, XRayReceiver  # noqa: E402
 
 DATABASES = ["sqlite", "postgresql"]
 
@@ -54,3 +56,32 @@ def database_url(request, new_database_url):
 def module_database_url(request, new_database_url):
     """A fresh database of each kind for one test module (for modules that run their own server)."""
     return new_database_url(request.param)
+
+
+@pytest.fixture(scope="module")
+def start_server(tmp_path_factory):
+    """Start a gunicorn the documented way (upgrade, seed, serve); all are stopped with the module."""
+    servers = []
+
+    def start(env, seed=True):
+        flask_command(env, "db", "upgrade")
+        if seed:
+            flask_command(env, "seed")
+        log = tmp_path_factory.mktemp("gunicorn") / "server.log"
+        server = Gunicorn(env, log_path=log).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def receivers():
+    """Local stand-ins for the four telemetry backends, reading what arrives on the wire."""
+    started = {"otlp": OTLPReceiver().start(), "xray": XRayReceiver().start(),
+               "rollbar": RollbarReceiver().start(), "moto": MotoServer().start()}
+    yield started
+    for receiver in started.values():
+        receiver.stop()

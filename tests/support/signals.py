@@ -7,8 +7,7 @@ ROLLBAR_TOKEN = "rollbar-token-marker-0b5e"
 
 def signals_env(database_url, receivers, **extra):
     """Every signal on, each pointed at its local receiver."""
-    return backend_env(
-        database_url,
+    settings = dict(
         OTEL_SERVICE_NAME="backend-flask",
         OTEL_EXPORTER_OTLP_ENDPOINT=receivers["otlp"].url,
         OTEL_BSP_SCHEDULE_DELAY="200",
@@ -24,5 +23,5 @@ def signals_env(database_url, receivers, **extra):
         ROLLBAR_ENDPOINT=receivers["rollbar"].url + "/api/1/",
         ROLLBAR_ENVIRONMENT="test",
         CRUDDUR_VERSION="test-build-1",
-        **extra,
     )
+    return backend_env(database_url, **{**settings, **extra})

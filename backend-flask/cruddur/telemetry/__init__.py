@@ -3,8 +3,10 @@ the order the hooks need, prints the start-up line, and registers one bounded sh
 import atexit
 import logging
 import os
+import threading
 
 from . import context, errors, faults, logs, otel, xray
+from .deadline import Deadline
 
 log = logging.getLogger("cruddur.telemetry")
 _shut_down = []
@@ -38,16 +40,29 @@ def describe():
             "rollbar": errors.describe(), "pid": os.getpid()}
 
 
-def shutdown(budget_seconds=4.0):
-    """Flush every signal within one shared time budget (gunicorn kills a slow worker)."""
-    from .deadline import Deadline
+def shutdown(budget_seconds=3.0):
+    """Flush every signal within one shared time budget (gunicorn kills a slow worker).
 
+    Each flush runs in its own daemon thread, joined for what the budget has left: an exporter
+    stuck on an unreachable backend cannot hold the process past the budget."""
     if _shut_down:
         return
     _shut_down.append(True)
     deadline = Deadline(budget_seconds)
+    unfinished = []
     for flush in (otel.shutdown, errors.shutdown, logs.shutdown):
-        try:
-            flush(deadline)
-        except Exception:  # a failing backend must never break shutdown
-            log.exception("telemetry flush failed")
+        name = flush.__module__.rsplit(".", 1)[-1]
+        flusher = threading.Thread(target=_flush_quietly, args=(flush, deadline), daemon=True, name=f"flush-{name}")
+        flusher.start()
+        flusher.join(deadline.remaining())
+        if flusher.is_alive():
+            unfinished.append(name)
+    log.info("telemetry flushed", extra={"flush_ms": round((budget_seconds - deadline.remaining()) * 1000),
+                                         "unfinished": unfinished})
+
+
+def _flush_quietly(flush, deadline):
+    try:
+        flush(deadline)
+    except Exception:  # a failing backend must never break shutdown
+        log.exception("telemetry flush failed")

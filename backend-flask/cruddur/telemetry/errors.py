@@ -4,7 +4,6 @@ import logging
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import rollbar
@@ -115,9 +114,5 @@ def shutdown(deadline):
         return
     from rollbar.lib import thread_pool
 
-    pool = thread_pool._pool
-    if pool is None:
-        return
-    waiter = threading.Thread(target=pool.shutdown, kwargs={"wait": True}, name="rollbar-flush", daemon=True)
-    waiter.start()
-    waiter.join(deadline.remaining())
+    if thread_pool._pool is not None:
+        thread_pool._pool.shutdown(wait=True)

@@ -162,13 +162,11 @@ def init_app(app):
 
 
 def shutdown(deadline):
-    """Deliver what is queued within the budget. close() marks the handler shut, so the later
-    flush and close from logging's own exit hook return at once instead of waiting 30 s a queue."""
+    """Deliver what is queued. close() marks the handler shut, so the later flush and close from
+    logging's own exit hook return at once instead of waiting 30 s a queue."""
     handler = _state["cloudwatch"]
     if handler is None:
         return
     logging.getLogger().removeHandler(handler)
     _state["cloudwatch"] = None
-    closer = threading.Thread(target=handler.close, name="cloudwatch-close", daemon=True)
-    closer.start()
-    closer.join(deadline.remaining())
+    handler.close()
