@@ -35,6 +35,10 @@ class PostgresServer:
         subprocess.run(_as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
                                     "--auth=trust", "-E", "UTF8", "--no-sync"),
                        check=True, capture_output=True)
+        return self.resume()
+
+    def resume(self):
+        """Start the server on its existing data directory (after `stop`)."""
         options = f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
         subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
                                     "-o", options, "-w", "start"), check=True, capture_output=True)
