@@ -2,7 +2,7 @@
 import logging
 
 from flask import jsonify
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger("cruddur.errors")
@@ -48,16 +48,16 @@ def handle_internal_error(exc: InternalServerError):
     return error_response(500, ["internal_error"])
 
 
-def handle_database_unavailable(exc: DBAPIError):
-    if isinstance(exc, OperationalError) or exc.connection_invalidated:
-        log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
-        from .telemetry import errors as error_reporting
+def handle_database_unavailable(exc: OperationalError):
+    """The database is unreachable (down, restarting, refusing): 503, reported to Rollbar
+    explicitly because a registered handler keeps Flask from sending got_request_exception."""
+    from .telemetry import errors as error_reporting
 
-        error_reporting.report_exception(exc)
-        response = error_response(503, ["database_unavailable"])
-        response.headers["Retry-After"] = "5"
-        return response
-    raise exc
+    log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+    error_reporting.report_exception(exc)
+    response = error_response(503, ["database_unavailable"])
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def init_app(app):
