@@ -1,4 +1,5 @@
 """Measuring a running server: wrk from a separate process, and the workers' peak memory."""
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -24,6 +25,28 @@ def wrk(url, seconds, threads=THREADS, connections=CONNECTIONS, timeout_s=5):
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout_s}s",
                           "--latency", url], capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
     return parse_wrk(out)
+
+
+def cpu_seconds(pids):
+    """User plus system CPU time the processes (all their threads) have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk_with_cpu(url, seconds, arbiter_pid):
+    """wrk, plus the workers' CPU milliseconds per request: unlike req/s, it holds when others load the machine."""
+    pids = worker_pids(arbiter_pid)
+    before = cpu_seconds(pids)
+    result = wrk(url, seconds)
+    used = cpu_seconds(pids) - before
+    result["cpu_ms_per_request"] = round(1000 * used / result["requests"], 3) if result["requests"] else None
+    return result
 
 
 def worker_pids(arbiter_pid):

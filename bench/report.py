@@ -8,7 +8,9 @@ PATH_TITLES = {"home": "Home feed `/api/activities/home`", "user": "User feed `/
                "search": "Search `/api/activities/search?term=cloud`"}
 TARGETS = {  # name: (what, comparison, bound)
     "P1a": ("home req/s full ÷ bare", ">=", 0.80),
+    "P1a cpu": ("home CPU ms/request bare ÷ full (req/s ratio if CPU-bound; robust to other load)", ">=", 0.80),
     "P1b": ("home req/s sampled ÷ bare", ">=", 0.90),
+    "P1b cpu": ("home CPU ms/request bare ÷ sampled", ">=", 0.90),
     "full÷course": ("home req/s full ÷ course", None, None),
     "P2": ("home p99 down ÷ full", "<=", 1.10),
     "P3": ("p50 at largest ÷ at smallest size (full)", "<=", 1.5),
@@ -30,7 +32,8 @@ def summarize(results):
     table = []
     for (database, size, path, config), runs in grouped.items():
         table.append({"database": database, "size": size, "path": path, "config": config, "rounds": len(runs),
-                      **{k: round(statistics.median(r.get(k, 0) for r in runs), 2) for k in ("rps", "p50_ms", "p99_ms")},
+                      **{k: round(statistics.median(r.get(k) or 0 for r in runs), 2)
+                         for k in ("rps", "p50_ms", "p99_ms", "cpu_ms_per_request")},
                       "errors": sum(r["non_2xx"] + r["socket_errors"] for r in runs),
                       "peak_rss_mib": largest(memory.get((database, size, config), {}).get("peak", [])),
                       "rss_mib": largest(memory.get((database, size, config), {}).get("rss", []))})
@@ -49,7 +52,11 @@ def ratios(table):
     for db, size in datasets:
         per = {
             "P1a": _ratio(get(db, size, "home", "full", "rps"), get(db, size, "home", "bare", "rps")),
+            "P1a cpu": _ratio(get(db, size, "home", "bare", "cpu_ms_per_request"),
+                              get(db, size, "home", "full", "cpu_ms_per_request")),
             "P1b": _ratio(get(db, size, "home", "sampled", "rps"), get(db, size, "home", "bare", "rps")),
+            "P1b cpu": _ratio(get(db, size, "home", "bare", "cpu_ms_per_request"),
+                              get(db, size, "home", "sampled", "cpu_ms_per_request")),
             "full÷course": _ratio(get(db, size, "home", "full", "rps"), get(db, size, "home", "course", "rps")),
             "P2": _ratio(get(db, size, "home", "down", "p99_ms"), get(db, size, "home", "full", "p99_ms")),
             "memory": _ratio(get(db, size, "home", "full", "peak_rss_mib"),
@@ -126,24 +133,26 @@ def markdown(results, chart, raw_name):
             out.append(f"| {row['name']} | {what} | {row['database']} {size_label(row['size'])} | {_fmt(row['value'])} "
                        f"| {f'{op} {bound}' if op else 'reported'} | {_verdict(row)} |")
     out += ["", "## Ratios per dataset", "", "| dataset | full÷bare req/s | sampled÷bare req/s | full÷course req/s "
-            "| p99 down÷full | peak RSS full÷bare | RSS full÷bare |", "|---|---|---|---|---|---|---|"]
+            "| p99 down÷full | peak RSS full÷bare | RSS full÷bare | CPU/req bare÷full | CPU/req bare÷sampled |",
+            "|---|---|---|---|---|---|---|---|---|"]
     per = {}
     for row in summary["ratios"]:
         if row["name"] != "P3":
             per.setdefault((row["database"], row["size"]), {})[row["name"]] = row["value"]
     for (db, size), values in sorted(per.items()):
         out.append(f"| {db} {size_label(size)} | " + " | ".join(
-            _fmt(values.get(n)) for n in ("P1a", "P1b", "full÷course", "P2", "memory", "rss")) + " |")
+            _fmt(values.get(n)) for n in ("P1a", "P1b", "full÷course", "P2", "memory", "rss", "P1a cpu", "P1b cpu")) + " |")
     out += ["", ""] + [f"![throughput and latency per configuration and size]({chart})", ""]
     for path, title in PATH_TITLES.items():
         rows = [r for r in summary["table"] if r["path"] == path]
         if not rows:
             continue
-        out += [f"## {title}", "", "| database | activities | config | req/s | p50 ms | p99 ms | errors | worker MiB peak / now |",
-                "|---|---|---|---|---|---|---|---|"]
+        out += [f"## {title}", "", "| database | activities | config | req/s | p50 ms | p99 ms | worker CPU ms/req | errors "
+                "| worker MiB peak / now |", "|---|---|---|---|---|---|---|---|---|"]
         for r in sorted(rows, key=lambda r: (r["database"], r["size"], meta["configs"].index(r["config"]))):
             out.append(f"| {r['database']} | {size_label(r['size'])} | {r['config']} | {r['rps']:.0f} | "
-                       f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {_fmt(r['peak_rss_mib'], 0)} / "
+                       f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {_fmt(r.get('cpu_ms_per_request'))} | {r['errors']} | "
+                       f"{_fmt(r['peak_rss_mib'], 0)} / "
                        f"{_fmt(r['rss_mib'], 0)} |")
         out.append("")
     out += ["## Datasets", "", "| database | activities | replies | expired | users | loaded | load s | cached |",
@@ -217,3 +226,66 @@ def chart(results, path):
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+README_START, README_END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+
+
+def readme_section(results):
+    """The README's latest-results block: the command, the targets and the home feed per dataset."""
+    meta, summary = results["meta"], results["summary"]
+    out = [README_START, "", f"Latest run, {meta['started'][:10]} (commit `{meta['commit']}`, {meta['cpus']} cores, "
+           f"load average {meta['load_average_at_start'][0]} at start): `{meta['command']}`", "",
+           "| target | dataset | measured | goal | |", "|---|---|---|---|---|"]
+    for row in summary["ratios"]:
+        if row["headline"] and row["name"] not in ("rss",):
+            what, op, bound = TARGETS[row["name"]]
+            if "path" in row:
+                what = f"{row['path']} p50 {size_label(row['size'])} ÷ {size_label(row['from_size'])}"
+            out.append(f"| {row['name']}: {what} | {row['database']} {size_label(row['size'])} | {_fmt(row['value'])} | "
+                       f"{f'{op} {bound}' if op else 'reported'} | {_verdict(row)} |")
+    configs = meta["configs"]
+    out += ["", "Home feed, requests/s (p99 ms), medians:", "",
+            "| dataset | " + " | ".join(configs) + " |", "|---" * (len(configs) + 1) + "|"]
+    cell = {(r["database"], r["size"], r["config"]): r for r in summary["table"] if r["path"] == "home"}
+    for db, size in sorted({(d, s) for d, s, _ in cell}):
+        out.append(f"| {db} {size_label(size)} | " + " | ".join(
+            f"{cell[(db, size, c)]['rps']:.0f} ({cell[(db, size, c)]['p99_ms']:.0f})" if (db, size, c) in cell else "–"
+            for c in configs) + " |")
+    out += ["", "![throughput and latency per configuration and size](bench/results/chart.png)", "",
+            "All tables, the user feed, search, memory and the profiles: [bench/results/REPORT.md](bench/results/REPORT.md).",
+            "", README_END]
+    return "\n".join(out)
+
+
+def update_readme(readme, results):
+    text = readme.read_text()
+    start, end = text.index(README_START), text.index(README_END) + len(README_END)
+    readme.write_text(text[:start] + readme_section(results) + text[end:])
+
+
+def main(argv=None):
+    """Rebuild REPORT.md and chart.png (and optionally the README block) from a results JSON."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("results", type=Path)
+    parser.add_argument("--readme", action="store_true", help="also rewrite the README's latest-results block")
+    args = parser.parse_args(argv)
+    results = json.loads(args.results.read_text())
+    results["summary"] = summarize(results)
+    args.results.write_text(json.dumps(results, indent=1) + "\n")
+    (args.results.parent / "REPORT.md").write_text(markdown(results, "chart.png", args.results.name))
+    chart(results, args.results.parent / "chart.png")
+    if args.readme:
+        update_readme(Path(__file__).resolve().parents[1] / "README.md", results)
+    print(ratios_text(results["summary"]))
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    main()

@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,8 +40,8 @@ def parse_args(argv):
                         help="activities per dataset (default 1k,100k,1m)")
     parser.add_argument("--databases", type=split, default=["sqlite", "postgresql"])
     parser.add_argument("--configs", type=split, default=list(configs.CONFIGS))
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=8, help="length of one wrk run")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=5, help="length of one wrk run")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument("--profile", type=split, default=[],
                         help="configurations to profile with py-spy on the home feed after the rounds")
@@ -104,13 +105,15 @@ def bench_dataset(dataset, paths, args, backends, workdir, results):
             for path in paths:
                 order = args.configs[round_no % len(args.configs):] + args.configs[:round_no % len(args.configs)]
                 for name in order:
-                    result = measure.wrk(targets[name][path], args.seconds)
+                    result = measure.wrk_with_cpu(targets[name][path], args.seconds, servers[name].process.pid)
                     done += 1
                     results["runs"].append({"database": dataset.database, "size": dataset.size, "path": path,
-                                            "config": name, "round": round_no + 1, **result})
+                                            "config": name, "round": round_no + 1,
+                                            "load_average": round(os.getloadavg()[0], 2), **result})
                     errors = result["non_2xx"] + result["socket_errors"]
                     print(f"[{done}/{total}] {label} {path:6s} {name:7s} {result['rps']:8.1f} req/s  "
-                          f"p50 {result.get('p50_ms', 0):7.2f} ms  p99 {result.get('p99_ms', 0):7.2f} ms"
+                          f"p50 {result.get('p50_ms', 0):7.2f} ms  p99 {result.get('p99_ms', 0):7.2f} ms  "
+                          f"cpu {result['cpu_ms_per_request'] or 0:6.2f} ms/req  load {os.getloadavg()[0]:.1f}"
                           + (f"  errors {errors}" if errors else ""), flush=True)
                     time.sleep(0.5)
         for name, server in servers.items():
@@ -172,7 +175,12 @@ def run(args):
     return results
 
 
+def _stop_on_sigterm(signum, frame):
+    raise SystemExit(f"stopped by signal {signum}")  # unwinds, so servers and PostgreSQL are stopped
+
+
 def main(argv=None):
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     args = parse_args(argv)
     results = run(args)
     if args.load_only:
