@@ -3,9 +3,9 @@
 import json
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .net import free_port
+from .receivers import HTTPPeer
 
 
 class TCPBlackhole:
@@ -58,40 +58,14 @@ class UDPBlackhole:
         self.sock.close()
 
 
-class FailingHTTP:
+class FailingHTTP(HTTPPeer):
     """Answers every request with an error: 503 for OTLP and Rollbar, a throttling error for AWS."""
 
-    def __init__(self):
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if "X-Amz-Target" in self.headers:
-                    body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
-                    self.send_response(400)
-                    self.send_header("Content-Type", "application/x-amz-json-1.1")
-                else:
-                    body = b'{"err": 1, "message": "unavailable"}'
-                    self.send_response(503)
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+    def handle(self, path, headers, body):
+        if "X-Amz-Target" in headers:
+            reply = {"__type": "ThrottlingException", "message": "Rate exceeded"}
+            return 400, "application/x-amz-json-1.1", json.dumps(reply).encode()
+        return 503, "application/json", b'{"err": 1, "message": "unavailable"}'
 
 
 def outage_env(mode, started):

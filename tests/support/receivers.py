@@ -36,21 +36,37 @@ def _attr_value(value):
     return getattr(value, kind) if kind else None
 
 
-class _HTTPReceiver:
-    """A threaded HTTP server on loopback that records what it is sent."""
+class HTTPPeer:
+    """A threaded HTTP server on loopback. Subclasses answer POSTs in `handle(path, headers, body)`
+    with (status, content type, reply body); `cors = True` adds the headers a browser needs."""
+
+    cors = False
 
     def __init__(self):
         self.requests = []
         self.lock = threading.Lock()
-        receiver = self
+        peer = self
 
         class Handler(BaseHTTPRequestHandler):
+            def _cors(self):
+                if peer.cors:
+                    self.send_header("Access-Control-Allow-Origin", self.headers.get("Origin") or "*")
+                    self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
+                    self.send_header("Access-Control-Allow-Headers", "content-type")
+                    self.send_header("Access-Control-Max-Age", "600")
+
+            def do_OPTIONS(self):
+                self.send_response(204 if peer.cors else 405)
+                self._cors()
+                self.end_headers()
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if self.headers.get("Content-Encoding") == "gzip":
                     body = gzip.decompress(body)
-                status, content_type, reply = receiver.handle(self.path, dict(self.headers), body)
+                status, content_type, reply = peer.handle(self.path, dict(self.headers), body)
                 self.send_response(status)
+                self._cors()
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
@@ -77,7 +93,7 @@ class _HTTPReceiver:
             self.requests.append(entry)
 
 
-class OTLPReceiver(_HTTPReceiver):
+class OTLPReceiver(HTTPPeer):
     """Decodes ExportTraceServiceRequest protobuf posted to /v1/traces, answering like a collector."""
 
     def handle(self, path, headers, body):
@@ -112,7 +128,7 @@ class OTLPReceiver(_HTTPReceiver):
         return [s for s in self.spans() if s["trace_id"] == trace_id]
 
 
-class RollbarReceiver(_HTTPReceiver):
+class RollbarReceiver(HTTPPeer):
     """Records items POSTed to /api/1/item/ and answers as Rollbar's API does."""
 
     def handle(self, path, headers, body):
