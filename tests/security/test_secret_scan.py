@@ -76,9 +76,8 @@ def _cloudwatch(receivers):
 SECRETS = ["password", "wrong password", "cookie", "query string", "bearer token", "bearer signature",
            "forged bearer"]
 SIGNALS = ["otlp", "xray", "cloudwatch", "rollbar", "stdout"]
-# Known leak, in telemetry/otel.py (the Flask instrumentation's SERVER span keeps the whole query
-# string in `http.target`). Strict: once it is fixed this xpasses, and the mark must go.
-KNOWN_LEAKS = {("otlp", "query string"): "http.target on the SERVER span carries the raw query string"}
+# (signal, secret) pairs known to leak, each an xfail(strict=True) until fixed; none at present.
+KNOWN_LEAKS = {}
 
 
 def _secret(captured, name):

@@ -4,7 +4,10 @@ Export is on when `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_TRACES_EXPORTER` is set
 `OTEL_SDK_DISABLED` is not true; the exporter is made once per process."""
 import logging
 import os
+import re
+from urllib.parse import parse_qsl, urlencode
 
+from flask import request
 from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
 from opentelemetry.instrumentation.propagators import TraceResponsePropagator, set_global_response_propagator
@@ -39,6 +42,36 @@ def exporter_name(env=os.environ):
     return None
 
 
+SENSITIVE_QUERY_KEY = re.compile(r"pass|token|secret|key|auth|session|cookie|sig|code", re.IGNORECASE)
+URL_ATTRIBUTES = ("http.target", "http.url", "url.query", "url.full")
+
+
+def scrub_query(query):
+    """The query string with the values of secret-looking parameters replaced."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, "REDACTED" if SENSITIVE_QUERY_KEY.search(k) else v) for k, v in pairs])
+
+
+def _scrub_request_span():
+    """The SERVER span records the raw query string; secrets in it must not leave. This hook runs
+    right after the instrumentation's own (its request_hook would be overwritten) and before
+    X-Ray's middleware, so it must never raise."""
+    try:
+        query = request.environ.get("QUERY_STRING")
+        span = trace.get_current_span()
+        if not query or not span.is_recording():
+            return
+        clean = scrub_query(query)
+        if clean == query:
+            return
+        for name in URL_ATTRIBUTES:
+            value = span.attributes.get(name)
+            if isinstance(value, str) and query in value:
+                span.set_attribute(name, value.replace(query, clean))
+    except Exception:
+        log.debug("could not scrub the request span", exc_info=True)
+
+
 def _timeout_configured(env=os.environ):
     return any(env.get(name) for name in ("OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"))
 
@@ -69,6 +102,7 @@ def init_app(app):
         RequestsInstrumentor().instrument(tracer_provider=provider)
         _state["provider"] = provider
     FlaskInstrumentor().instrument_app(app, tracer_provider=_state["provider"])
+    app.before_request(_scrub_request_span)
     with app.app_context():
         from ..db import db
 
