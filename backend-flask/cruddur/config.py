@@ -32,6 +32,7 @@ ENV_VARS = (
     ("ROLLBAR_ENDPOINT", "https://api.rollbar.com/api/1/", "Rollbar API base"),
     ("CRUDDUR_FAULTS", "", "fault injection: <service>:error or <service>:delay=<ms>"),
     ("CRUDDUR_VERSION", "git commit, else dev", "code version reported to Rollbar"),
+    ("CRUDDUR_BENCH_COURSE_WIRING", "", "benchmark only: 1 adds the course's console spans and ERROR lines"),
     ("AWS_COGNITO_USER_POOL_ID", "", "Cognito user pool, e.g. us-east-1_AbC123; with the client id, "
                                      "protected routes also accept its access tokens"),
     ("AWS_COGNITO_USER_POOL_CLIENT_ID", "", "the app client id Cognito access tokens must carry"),
@@ -73,6 +74,7 @@ class Config:
         self.PAGE_LIMIT_DEFAULT = 20
         self.PAGE_LIMIT_MAX = 100
         self.FAULTS = env.get("CRUDDUR_FAULTS", "")
+        self.BENCH_COURSE_WIRING = env.get("CRUDDUR_BENCH_COURSE_WIRING") == "1"
         self.COGNITO_USER_POOL_ID = env.get("AWS_COGNITO_USER_POOL_ID", "")
         self.COGNITO_CLIENT_ID = env.get("AWS_COGNITO_USER_POOL_CLIENT_ID", "")
         self.COGNITO_JWKS_URL = env.get("AWS_COGNITO_JWKS_URL", "")

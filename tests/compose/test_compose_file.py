@@ -10,9 +10,10 @@ from stack_files import COMPOSE_FILE, REPO, dockerfile_stages, env_mapping, inte
 
 SERVICES = {"backend-flask", "frontend-react-js", "db", "xray-daemon", "otel-collector", "jaeger"}
 
-# Backend variables compose may leave out, each with its reason. Empty today:
-# every variable in cruddur.config.ENV_VARS is wired explicitly.
-NOT_WIRED_IN_COMPOSE = {}
+# Backend variables compose may leave out, each with its reason.
+NOT_WIRED_IN_COMPOSE = {
+    "CRUDDUR_BENCH_COURSE_WIRING": "a benchmark-only switch that bin/bench sets; never part of the stack",
+}
 
 # Secrets come from the shell only: compose passes them through (no value) and never defaults them.
 PASS_THROUGH_SECRETS = {

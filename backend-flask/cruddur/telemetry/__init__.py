@@ -5,7 +5,7 @@ import logging
 import os
 import threading
 
-from . import context, errors, faults, logs, otel, xray
+from . import context, course_wiring, errors, faults, logs, otel, xray
 from .deadline import Deadline
 
 log = logging.getLogger("cruddur.telemetry")
@@ -21,6 +21,7 @@ def init_app(app):
     context.init_app(app)
     logs.init_app(app)
     errors.init_app(app)
+    course_wiring.init_app(app)
     faults.configure(app.config["FAULTS"])
     signals = describe()
     log.info("signals: " + ", ".join(f"{k}={v}" for k, v in signals.items()), extra={"signals": signals})

@@ -80,6 +80,10 @@ def enabled():
     return _state["provider"] is not None
 
 
+def provider():
+    return _state["provider"]
+
+
 def tracer():
     return trace.get_tracer("cruddur")
 
