@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 log = logging.getLogger("cruddur.telemetry.otel")
 
 EXPORT_TIMEOUT_SECONDS = 3
-_state = {"provider": None, "processor": None, "pid": None, "exporter": None}
+_state = {"tracer": None, "provider": None, "processor": None, "pid": None, "exporter": None}
 
 
 def exporter_name(env=os.environ):
@@ -85,7 +85,10 @@ def provider():
 
 
 def tracer():
-    return trace.get_tracer("cruddur")
+    """Cruddur's tracer, made once: get_tracer builds a new Tracer on every call."""
+    if _state["tracer"] is None:
+        _state["tracer"] = trace.get_tracer("cruddur")
+    return _state["tracer"]
 
 
 def init_app(app):
