@@ -109,7 +109,7 @@ FIELD_RULES = {
 
 ERROR_TEXT = {
     400: "malformed JSON, wrong types, a NUL character, or a bad `limit` or `cursor`",
-    401: "missing, invalid or expired bearer token",
+    401: "bad credentials, or a missing, invalid or expired bearer token",
     404: "unknown resource",
     413: "body larger than 64 KiB",
     422: "every failed validation rule",

@@ -243,3 +243,17 @@ def test_gunicorn_reads_cognito_from_the_environment(new_database_url, start_ser
                                     headers={"Authorization": f"Bearer {sign(key)}"})
             assert response.status_code == 401 and response.json() == {"errors": ["user_not_found"]}
         assert server.hits == 1
+
+
+def test_link_cognito_command(new_database_url):
+    from tests.support.gunicorn import flask_command
+
+    env = backend_env(new_database_url("sqlite"))
+    flask_command(env, "db", "upgrade")
+    flask_command(env, "seed")
+    result = flask_command(env, "link-cognito", "Bayko", SUB)
+    assert f"bayko linked to Cognito user {SUB}" in result.stdout
+    import sqlite3
+
+    with sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite:///")) as conn:
+        assert conn.execute("SELECT handle FROM users WHERE cognito_user_id = ?", (SUB,)).fetchall() == [("bayko",)]
