@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { activities } from '../api/cruddur.js';
 import CharacterCounter from './CharacterCounter.jsx';
-import ErrorList, { errorsOf } from './ErrorList.jsx';
+import ErrorList from './ErrorList.jsx';
+import useTextSubmit from '../hooks/useTextSubmit.js';
 
 export const CRUD_MAX_CHARS = 280;
 export const TTL_OPTIONS = ['30-days', '7-days', '3-days', '1-day', '12-hours', '3-hours', '1-hour'];
@@ -9,25 +10,11 @@ export const TTL_OPTIONS = ['30-days', '7-days', '3-days', '1-day', '12-hours', 
 // Over-long cruds are still sent: the server is the judge, and its error
 // codes are shown here, next to the counter that already turned red.
 export default function ActivityForm({ onCreated }) {
-  const [message, setMessage] = useState('');
   const [ttl, setTtl] = useState('7-days');
-  const [errors, setErrors] = useState([]);
-  const [sending, setSending] = useState(false);
-
-  async function submit(event) {
-    event.preventDefault();
-    setSending(true);
-    setErrors([]);
-    try {
-      const { data } = await activities.create(message, ttl);
-      setMessage('');
-      onCreated?.(data);
-    } catch (error) {
-      setErrors(errorsOf(error));
-    } finally {
-      setSending(false);
-    }
-  }
+  const { message, setMessage, errors, sending, submit } = useTextSubmit(
+    (text) => activities.create(text, ttl),
+    onCreated,
+  );
 
   return (
     <form className="activity-form" onSubmit={submit} aria-label="New crud">

@@ -1,30 +1,16 @@
-import { useState } from 'react';
 import { messages } from '../api/cruddur.js';
 import CharacterCounter from './CharacterCounter.jsx';
-import ErrorList, { errorsOf } from './ErrorList.jsx';
+import ErrorList from './ErrorList.jsx';
+import useTextSubmit from '../hooks/useTextSubmit.js';
 
 export const MESSAGE_MAX_CHARS = 1024;
 
 // `target` is {message_group_uuid} to continue a conversation or {handle} to start one.
 export default function MessageForm({ target, onSent }) {
-  const [message, setMessage] = useState('');
-  const [errors, setErrors] = useState([]);
-  const [sending, setSending] = useState(false);
-
-  async function submit(event) {
-    event.preventDefault();
-    setSending(true);
-    setErrors([]);
-    try {
-      const { data } = await messages.send(target, message);
-      setMessage('');
-      onSent?.(data);
-    } catch (error) {
-      setErrors(errorsOf(error));
-    } finally {
-      setSending(false);
-    }
-  }
+  const { message, setMessage, errors, sending, submit } = useTextSubmit(
+    (text) => messages.send(target, text),
+    onSent,
+  );
 
   return (
     <form className="message-form" onSubmit={submit} aria-label="Send a message">

@@ -1,30 +1,16 @@
-import { useState } from 'react';
 import { activities } from '../api/cruddur.js';
 import CharacterCounter from './CharacterCounter.jsx';
-import ErrorList, { errorsOf } from './ErrorList.jsx';
+import ErrorList from './ErrorList.jsx';
+import useTextSubmit from '../hooks/useTextSubmit.js';
 
 export const REPLY_MAX_CHARS = 1024;
 
 export default function ReplyForm({ activity, onReplied }) {
-  const [message, setMessage] = useState('');
-  const [errors, setErrors] = useState([]);
-  const [sending, setSending] = useState(false);
+  const { message, setMessage, errors, sending, submit } = useTextSubmit(
+    (text) => activities.reply(activity.uuid, text),
+    onReplied,
+  );
   const fieldId = `reply-${activity.uuid}`;
-
-  async function submit(event) {
-    event.preventDefault();
-    setSending(true);
-    setErrors([]);
-    try {
-      const { data } = await activities.reply(activity.uuid, message);
-      setMessage('');
-      onReplied?.(data);
-    } catch (error) {
-      setErrors(errorsOf(error));
-    } finally {
-      setSending(false);
-    }
-  }
 
   return (
     <form className="reply-form" onSubmit={submit} aria-label={`Reply to ${activity.handle}`}>
