@@ -15,7 +15,10 @@ def parse_wrk(output):
     requests = re.search(r"(\d+) requests in", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    return {"rps": rps, **latency, "requests": int(requests.group(1)) if requests else 0,
+    completed = int(requests.group(1)) if requests else 0
+    if not completed:  # every request timed out: wrk prints zeros, which are no latency
+        latency = {key: None for key in latency}
+    return {"rps": rps, **latency, "requests": completed,
             "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
             "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0}
 
