@@ -20,7 +20,7 @@ def _short(frame):
     match = FRAME.match(frame)
     if not match:
         return frame
-    path = re.sub(r"^.*?(site-packages/|backend-flask/|/lib/python3\.\d+/)", "", match["file"])
+    path = re.sub(r"^.*(site-packages/|backend-flask/|/lib/python3\.\d+/)", "", match["file"])
     return f"{match['func']} ({path})"
 
 

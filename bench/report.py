@@ -3,6 +3,7 @@ import statistics
 
 from bench.load_data import size_label
 from bench.profile import TOP
+from bench.profile import summarize as profile_summary
 
 PATH_TITLES = {"home": "Home feed `/api/activities/home`", "user": "User feed `/api/activities/@bench0001`",
                "search": "Search `/api/activities/search?term=cloud`"}
@@ -296,6 +297,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     results = json.loads(args.results.read_text())
     results["summary"] = summarize(results)
+    root = Path(__file__).resolve().parents[1]
+    for entry in results["profiles"]:
+        if (root / entry.get("raw", "-")).is_file():  # raw stacks are kept locally: summarise them afresh
+            entry.update(profile_summary((root / entry["raw"]).read_text()))
     args.results.write_text(json.dumps(results, indent=1) + "\n")
     (args.results.parent / "REPORT.md").write_text(markdown(results, "chart.png", args.results.name))
     chart(results, args.results.parent / "chart.png")
