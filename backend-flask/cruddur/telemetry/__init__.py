@@ -46,8 +46,8 @@ def shutdown(budget_seconds=3.0):
 
     Each flush runs in its own daemon thread, joined for what the budget has left: an exporter
     stuck on an unreachable backend cannot hold the process past the budget."""
-    if _shut_down:
-        return
+    if _shut_down or not (otel.enabled() or errors.enabled() or logs.shipping()):
+        return  # nothing is buffered
     _shut_down.append(True)
     deadline = Deadline(budget_seconds)
     unfinished = []

@@ -105,6 +105,10 @@ def init_app(app):
     _state.update(enabled=True, endpoint=endpoint)
 
 
+def enabled():
+    return _state["enabled"]
+
+
 def describe():
     return f"rollbar {_state['endpoint']}" if _state["enabled"] else "off"
 

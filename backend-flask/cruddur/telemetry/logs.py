@@ -133,6 +133,10 @@ def after_fork():
     _state.update(cloudwatch=handler, pid=os.getpid())
 
 
+def shipping():
+    return _state["cloudwatch"] is not None
+
+
 def describe():
     if _state["cloudwatch"] is not None:
         return f"stdout + cloudwatch {_state['group']}"
