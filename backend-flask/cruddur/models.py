@@ -1,7 +1,7 @@
 """Cruddur's tables: users, activities (cruds and replies), conversations and their messages."""
 import uuid as uuid_lib
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import UTCDateTime, db, utcnow
@@ -47,6 +47,12 @@ class Activity(db.Model):
         CheckConstraint("reply_to_activity_id IS NOT NULL OR length(message) <= 280", name="crud_length"),
         # Feeds: newest first among top-level cruds, and one user's cruds.
         Index("ix_activities_feed", "reply_to_activity_id", "created_at", "id"),
+        # Read backwards, it hands the home feed its newest top-level cruds without a sort.
+        Index("ix_activities_home", "created_at", "id", postgresql_where=text("reply_to_activity_id IS NULL"),
+              sqlite_where=text("reply_to_activity_id IS NULL")),
+        # Search (ILIKE '%term%') on PostgreSQL; SQLite has no index that serves it.
+        Index("ix_activities_message_trgm", "message", postgresql_using="gin",
+              postgresql_ops={"message": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
         Index("ix_activities_user_feed", "user_id", "created_at", "id"),
     )
 

@@ -1,5 +1,5 @@
 """What the activity use cases share: visibility rules, reply loading and the JSON shape."""
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from ..db import db
@@ -14,10 +14,13 @@ def escape_like(term):
 
 
 def live(now):
-    """An activity is live until it expires; a reply is live only while its parent is."""
+    """An activity is live until it expires; a reply is live only while its parent is.
+
+    The parent's expiry is a per-row primary-key lookup (a scalar subquery), which PostgreSQL
+    otherwise turns into a hashed semi-join over every live activity."""
     parent = aliased(Activity)
-    parent_live = exists().where(parent.id == Activity.reply_to_activity_id, parent.expires_at > now)
-    return and_(Activity.expires_at > now, or_(Activity.reply_to_activity_id.is_(None), parent_live))
+    parent_expires = select(parent.expires_at).where(parent.id == Activity.reply_to_activity_id).scalar_subquery()
+    return and_(Activity.expires_at > now, or_(Activity.reply_to_activity_id.is_(None), parent_expires > now))
 
 
 def top_level_live(now):
