@@ -1,6 +1,6 @@
 """Passwords (argon2), access tokens (PyJWT; Cognito's through cognito.py) and the decorators that guard routes."""
 from datetime import timedelta
-from functools import wraps
+from functools import cache, wraps
 
 import jwt
 from argon2 import PasswordHasher
@@ -28,11 +28,14 @@ def verify_password(password_hash, password):
 
 
 # Spent on unknown logins so that timing does not tell which accounts exist.
-_DUMMY_HASH = _hasher.hash("cruddur-no-such-user")
+@cache
+def _dummy_hash():
+    # Made on first use, not at import: argon2's 64 MiB would otherwise weigh on every process.
+    return _hasher.hash("cruddur-no-such-user")
 
 
 def burn_password_check(password):
-    verify_password(_DUMMY_HASH, password)
+    verify_password(_dummy_hash(), password)
 
 
 class CurrentUser:
