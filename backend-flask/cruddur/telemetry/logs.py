@@ -6,6 +6,7 @@ import socket
 import sys
 import threading
 import time
+from queue import Empty
 
 from flask import g, request
 from pythonjsonlogger.json import JsonFormatter
@@ -21,14 +22,44 @@ SEND_INTERVAL_SECONDS = 2
 MAX_QUEUED_LINES = 10_000  # per stream; beyond it lines are dropped and counted, never buffered
 
 
+def _drain(queue):
+    items = []
+    while True:
+        try:
+            items.append(queue.get_nowait())
+        except Empty:
+            return items
+
+
+def _batches(lines, max_size, max_count, size_of):
+    batch, size = [], 0
+    for line in lines:
+        line_size = size_of(line)
+        if batch and (size + line_size > max_size or len(batch) >= max_count):
+            yield batch
+            batch, size = [], 0
+        batch.append(line)
+        size += line_size
+    if batch:
+        yield batch
+
+
 def _bounded_handler_class():
     import watchtower
 
     class BoundedCloudWatchLogHandler(watchtower.CloudWatchLogHandler):
-        """watchtower's handler with a bounded queue: while CloudWatch is down for minutes,
-        memory stays flat and lines are dropped (counted in `dropped`) instead of queued."""
+        """watchtower's handler with a bounded queue and a sender that wakes once per interval.
+
+        While CloudWatch is down for minutes, memory stays flat: past MAX_QUEUED_LINES lines are
+        dropped (counted in `dropped`) instead of queued. watchtower's sender wakes for every
+        line it is given (a queue get per line); this one sleeps out the send interval after the
+        first line and sends the lot, waking early only for flush() and close()."""
 
         dropped = 0
+
+        def __init__(self, *args, **kwargs):
+            self._flush_requested = threading.Event()
+            super().__init__(*args, **kwargs)
 
         def emit(self, record):
             queue = self.queues.get(self._get_stream_name(record))
@@ -36,6 +67,30 @@ def _bounded_handler_class():
                 type(self).dropped += 1
                 return
             super().emit(record)
+
+        def flush(self):
+            self._flush_requested.set()
+            try:
+                super().flush()
+            finally:
+                self._flush_requested.clear()
+
+        def _dequeue_batch(self, my_queue, stream_name, send_interval, max_batch_size, max_batch_count):
+            sentinels = (self.END, self.FLUSH)
+            while True:
+                first = my_queue.get()
+                deadline = time.monotonic() + send_interval
+                while (first not in sentinels and time.monotonic() < deadline and not self.shutting_down
+                       and not self._flush_requested.is_set()):
+                    time.sleep(0.05)
+                items = [first, *_drain(my_queue)]
+                lines = [item for item in items if item not in sentinels]
+                for batch in _batches(lines, max_batch_size, max_batch_count, self._size):
+                    self._submit_batch(batch, stream_name)
+                for _ in items:
+                    my_queue.task_done()
+                if self.END in items:
+                    return
 
     return BoundedCloudWatchLogHandler
 
