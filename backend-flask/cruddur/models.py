@@ -50,6 +50,9 @@ class Activity(db.Model):
         # Read backwards, it hands the home feed its newest top-level cruds without a sort.
         Index("ix_activities_home", "created_at", "id", postgresql_where=text("reply_to_activity_id IS NULL"),
               sqlite_where=text("reply_to_activity_id IS NULL")),
+        Index("ix_activities_created", "created_at", "id"),  # search's order, replies included
+        Index("ix_activities_user_cruds", "user_id", "expires_at", postgresql_where=text("reply_to_activity_id IS NULL"),
+              sqlite_where=text("reply_to_activity_id IS NULL")),  # a profile's cruds_count
         # Search (ILIKE '%term%') on PostgreSQL; SQLite has no index that serves it.
         Index("ix_activities_message_trgm", "message", postgresql_using="gin",
               postgresql_ops={"message": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
