@@ -18,6 +18,8 @@ os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="cruddur-test-home-")
 os.environ["SECRET_KEY"] = "test-secret-key-for-cruddur-tests"
 os.environ["FRONTEND_URL"] = "http://127.0.0.1:3000"
 
+from cruddur.seed import DEMO_PASSWORD  # noqa: E402
+from tests.support.client import Api  # noqa: E402
 from tests.support.gunicorn import Gunicorn, flask_command  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
 from tests.support.receivers import MotoServer, OTLPReceiver, RollbarReceiver, XRayReceiver  # noqa: E402
@@ -63,12 +65,12 @@ def start_server(tmp_path_factory):
     """Start a gunicorn the documented way (upgrade, seed, serve); all are stopped with the module."""
     servers = []
 
-    def start(env, seed=True):
+    def start(env, seed=True, workers=2):
         flask_command(env, "db", "upgrade")
         if seed:
             flask_command(env, "seed")
         log = tmp_path_factory.mktemp("gunicorn") / "server.log"
-        server = Gunicorn(env, log_path=log).start()
+        server = Gunicorn(env, workers=workers, log_path=log).start()
         servers.append(server)
         return server
 
@@ -85,3 +87,14 @@ def receivers():
     yield started
     for receiver in started.values():
         receiver.stop()
+
+
+@pytest.fixture
+def sign_in(client):
+    """sign_in(login, password) -> an Api signed in through the nearest `client` fixture."""
+    def as_user(login, password=DEMO_PASSWORD):
+        response = client.post("/api/auth/signin", json={"login": login, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return Api(client, response.get_json()["access_token"])
+
+    return as_user

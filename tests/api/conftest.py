@@ -5,7 +5,8 @@ from sqlalchemy import text
 
 from cruddur import create_app
 from cruddur.db import db
-from cruddur.seed import DEMO_PASSWORD, seed_demo_data
+from cruddur.seed import seed_demo_data
+from tests.support.client import Api
 
 TABLES = ("messages", "message_group_members", "message_groups", "activities", "users")
 
@@ -40,36 +41,9 @@ def client(app):
     return app.test_client()
 
 
-class Api:
-    """A signed-in (or anonymous) user talking JSON to Cruddur."""
-
-    def __init__(self, client, token=None):
-        self.client = client
-        self.token = token
-
-    def _headers(self):
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
-
-    def get(self, path, **kw):
-        return self.client.get(path, headers=self._headers(), **kw)
-
-    def post(self, path, body=None, **kw):
-        return self.client.post(path, json=body, headers=self._headers(), **kw)
-
-
 @pytest.fixture
 def anon(client):
     return Api(client)
-
-
-@pytest.fixture
-def sign_in(client):
-    def as_user(login, password=DEMO_PASSWORD):
-        response = client.post("/api/auth/signin", json={"login": login, "password": password})
-        assert response.status_code == 200, response.get_json()
-        return Api(client, response.get_json()["access_token"])
-
-    return as_user
 
 
 @pytest.fixture
