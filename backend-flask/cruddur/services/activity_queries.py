@@ -3,7 +3,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from ..db import db
-from ..errors import not_found
+from ..errors import ApiError, not_found
 from ..models import Activity, User
 
 Parent = aliased(Activity, name="parent")
@@ -32,6 +32,14 @@ def user_by_handle(handle):
     if user is None:
         raise not_found("user_not_found")
     return user
+
+
+def author(user):
+    """The signed-in user's row; 401 for a valid token whose account no longer exists."""
+    row = db.session.scalar(select(User).where(User.uuid == user.uuid))
+    if row is None:
+        raise ApiError(401, "user_not_found")
+    return row
 
 
 def replies_for(parent_ids, now):

@@ -1,21 +1,11 @@
 """Post a crud that expires after its ttl."""
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from ..db import db, transaction
-from ..errors import ApiError
-from ..models import Activity, User
+from ..db import transaction
+from ..models import Activity
 from ..telemetry.service import annotate, service_call
 from ..validation import TTLS
-from .activity_queries import to_json
-
-
-def author(user):
-    row = db.session.scalar(select(User).where(User.uuid == user.uuid))
-    if row is None:  # a valid token for an account that no longer exists
-        raise ApiError(401, "user_not_found")
-    return row
+from .activity_queries import author, to_json
 
 
 @service_call

@@ -5,8 +5,7 @@ from ..db import transaction
 from ..errors import ApiError
 from ..models import Message, MessageGroup, MessageGroupMember
 from ..telemetry.service import annotate, service_call
-from .activity_queries import user_by_handle
-from .create_activity import author
+from .activity_queries import author, user_by_handle
 from .message_queries import group_for_member, message_json
 
 

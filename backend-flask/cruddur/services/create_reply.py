@@ -5,8 +5,7 @@ from ..db import transaction
 from ..errors import not_found
 from ..models import Activity
 from ..telemetry.service import annotate, service_call
-from .activity_queries import live, to_json
-from .create_activity import author
+from .activity_queries import author, live, to_json
 
 
 @service_call
