@@ -5,7 +5,9 @@ from datetime import datetime, timezone
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.types import NullType, TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -41,6 +43,30 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class likely(ColumnElement):
+    """A condition that holds for most rows, so no index should be chosen for it.
+
+    On SQLite it renders as likely(...), the planner hint that keeps the planner from picking an
+    index for this term over one that gives the query its order. Other databases plan from
+    statistics and get the condition as it is."""
+
+    inherit_cache = True
+    type = NullType()  # not Boolean, which SQLite would compare with 1
+
+    def __init__(self, condition):
+        self.condition = condition
+
+
+@compiles(likely)
+def _likely(element, compiler, **kw):
+    return compiler.process(element.condition, **kw)
+
+
+@compiles(likely, "sqlite")
+def _likely_sqlite(element, compiler, **kw):
+    return f"likely({compiler.process(element.condition, **kw)})"
 
 
 @contextmanager

@@ -119,3 +119,28 @@ def test_statement_count_does_not_grow_with_the_page(route, andrew, statements):
     assert rows_many > 2 * rows_few, "the second page should carry many more rows"
     assert count_many == count_few, (
         f"{route}: {count_few} statements with {rows_few} rows on the page, {count_many} with {rows_many}")
+
+
+@pytest.mark.parametrize("route", ["home", "user_feed"])
+def test_sqlite_reads_a_feed_page_in_index_order(route, andrew):
+    """The page query walks an index in feed order: no sort of every live crud (a temp B-tree),
+    which is what made a busy user's profile grow with their number of cruds."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL plans from statistics, which a small test database does not have")
+    add_cruds(30, 1)
+    pages = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "ORDER BY activities.created_at DESC" in statement:
+            pages.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert andrew.get(ROUTES[route]({})).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    [(statement, parameters)] = pages
+    plan = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+    steps = [row[-1] for row in plan]
+    assert not any("TEMP B-TREE" in step for step in steps), steps
+    assert any("USING INDEX ix_activities_" in step for step in steps), steps

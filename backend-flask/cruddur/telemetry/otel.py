@@ -13,6 +13,7 @@ from opentelemetry.instrumentation.flask import FlaskInstrumentor
 from opentelemetry.instrumentation.propagators import TraceResponsePropagator, set_global_response_propagator
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from opentelemetry.instrumentation.utils import unwrap
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.propagators.composite import CompositePropagator
@@ -20,13 +21,16 @@ from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.sdk.trace.sampling import ParentBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy.engine import Engine
+from wrapt import wrap_function_wrapper
 
 log = logging.getLogger("cruddur.telemetry.otel")
 
 EXPORT_TIMEOUT_SECONDS = 3
-_state = {"tracer": None, "provider": None, "processor": None, "pid": None, "exporter": None}
+_state = {"tracer": None, "provider": None, "processor": None, "pid": None, "exporter": None,
+          "parent_based": False}
 
 
 def exporter_name(env=os.environ):
@@ -91,6 +95,24 @@ def tracer():
     return _state["tracer"]
 
 
+def unrecorded():
+    """True inside a request that head sampling dropped: the current span is a valid, unrecorded
+    one and the sampler follows the parent, so no child span would be recorded either."""
+    if not _state["parent_based"]:
+        return False
+    span = trace.get_current_span()
+    return not span.is_recording() and span.get_span_context().is_valid
+
+
+def _skip_unrecorded_statements(wrapped, instance, args, kwargs):
+    """EngineTracer's per-statement hook makes a span, attributes and a context switch even when
+    the span will not be recorded; in a dropped request, hand the statement straight back."""
+    if unrecorded():
+        conn, cursor, statement, params = args[:4]
+        return statement, params
+    return wrapped(*args, **kwargs)
+
+
 def init_app(app):
     name = exporter_name()
     if name not in (None, "otlp", "console"):
@@ -107,7 +129,8 @@ def init_app(app):
         propagate.set_global_textmap(CompositePropagator([AwsXRayPropagator(), TraceContextTextMapPropagator()]))
         set_global_response_propagator(TraceResponsePropagator())
         RequestsInstrumentor().instrument(tracer_provider=provider)
-        _state["provider"] = provider
+        wrap_function_wrapper(EngineTracer, "_before_cur_exec", _skip_unrecorded_statements)
+        _state.update(provider=provider, parent_based=isinstance(provider.sampler, ParentBased))
     FlaskInstrumentor().instrument_app(app, tracer_provider=_state["provider"])
     app.before_request(_scrub_request_span)
     with app.app_context():

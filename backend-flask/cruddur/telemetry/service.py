@@ -16,7 +16,7 @@ def service_call(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        if otel.enabled():
+        if otel.enabled() and not otel.unrecorded():  # a dropped request records no child span
             with otel.tracer().start_as_current_span(name, kind=trace.SpanKind.INTERNAL):
                 return _in_subsegment(name, func, args, kwargs)
         return _in_subsegment(name, func, args, kwargs)
@@ -26,7 +26,8 @@ def service_call(func):
 
 
 def _in_subsegment(name, func, args, kwargs):
-    if xray.current_entity() is not None:
+    entity = xray.current_entity()
+    if entity is not None and entity.sampled:  # an unsampled segment would only get a dummy
         with xray_recorder.in_subsegment(name):
             faults.inject(name)
             return func(*args, **kwargs)
