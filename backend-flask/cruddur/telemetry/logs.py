@@ -61,8 +61,13 @@ def _bounded_handler_class():
             self._flush_requested = threading.Event()
             super().__init__(*args, **kwargs)
 
+        def _get_stream_name(self, message):
+            # watchtower fills a name template (host, time, thread...) for every line; this stream's
+            # name is fixed for the process (host and pid), so it is used as it is.
+            return self.log_stream_name
+
         def emit(self, record):
-            queue = self.queues.get(self._get_stream_name(record))
+            queue = self.queues.get(self.log_stream_name)
             if queue is not None and queue.qsize() >= MAX_QUEUED_LINES:
                 type(self).dropped += 1
                 return

@@ -131,7 +131,9 @@ def init_app(app):
         RequestsInstrumentor().instrument(tracer_provider=provider)
         wrap_function_wrapper(EngineTracer, "_before_cur_exec", _skip_unrecorded_statements)
         _state.update(provider=provider, parent_based=isinstance(provider.sampler, ParentBased))
-    FlaskInstrumentor().instrument_app(app, tracer_provider=_state["provider"])
+    # enable_commenter=False: otherwise every request attaches a sqlcommenter context that only a
+    # SQLAlchemy instrumentation with its own commenter on would read, and ours has it off.
+    FlaskInstrumentor().instrument_app(app, tracer_provider=_state["provider"], enable_commenter=False)
     app.before_request(_scrub_request_span)
     with app.app_context():
         from ..db import db
