@@ -7,6 +7,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import NullType, TypeDecorator
 
 NAMING = {
@@ -52,8 +53,10 @@ class likely(ColumnElement):
     index for this term over one that gives the query its order. Other databases plan from
     statistics and get the condition as it is."""
 
-    inherit_cache = True
     type = NullType()  # not Boolean, which SQLite would compare with 1
+    # What the statement cache keys on: without it, statements holding this are never cached.
+    _traverse_internals = [("condition", InternalTraversal.dp_clauseelement)]
+    inherit_cache = True
 
     def __init__(self, condition):
         self.condition = condition

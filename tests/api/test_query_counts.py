@@ -144,3 +144,20 @@ def test_sqlite_reads_a_feed_page_in_index_order(route, andrew):
     steps = [row[-1] for row in plan]
     assert not any("TEMP B-TREE" in step for step in steps), steps
     assert any("USING INDEX ix_activities_" in step for step in steps), steps
+
+
+def test_likely_is_a_sqlite_planner_hint_and_keeps_statements_cacheable():
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from cruddur.db import likely
+
+    def statement(hours):
+        return select(Activity.id).where(likely(Activity.expires_at > utcnow() + timedelta(hours=hours)))
+
+    assert "likely(activities.expires_at > ?)" in str(statement(0).compile(dialect=sqlite.dialect()))
+    assert "WHERE activities.expires_at > %(expires_at_1)s" in str(statement(0).compile(dialect=postgresql.dialect()))
+    # Cached like any other statement, and each execution still binds its own time.
+    first, second = statement(0)._generate_cache_key(), statement(5)._generate_cache_key()
+    assert first is not None and first == second
+    [bound] = second.bindparams
+    assert bound.value - first.bindparams[0].value >= timedelta(hours=5)
