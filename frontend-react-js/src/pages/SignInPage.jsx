@@ -3,6 +3,7 @@ import { Link, useLocation, useNavigate } from 'react-router-dom';
 import ErrorList, { errorsOf } from '../components/ErrorList.jsx';
 import { useFlash } from '../contexts/FlashContext.jsx';
 import { useUser } from '../contexts/UserContext.jsx';
+import useSubmit from '../hooks/useSubmit.js';
 
 export default function SignInPage() {
   const { signIn } = useUser();
@@ -11,22 +12,14 @@ export default function SignInPage() {
   const location = useLocation();
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState([]);
-  const [sending, setSending] = useState(false);
-
-  async function submit(event) {
-    event.preventDefault();
-    setSending(true);
-    setErrors([]);
-    try {
+  const { errors, sending, submit } = useSubmit(
+    async () => {
       const user = await signIn(login.trim(), password);
       flash(`Welcome back, ${user.display_name}.`);
       navigate(location.state?.from ?? '/', { replace: true });
-    } catch (error) {
-      setErrors(error.status === 401 ? ['invalid_credentials'] : errorsOf(error));
-      setSending(false);
-    }
-  }
+    },
+    (error) => (error.status === 401 ? ['invalid_credentials'] : errorsOf(error)),
+  );
 
   return (
     <section className="auth-page">

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import ErrorList, { errorsOf } from '../components/ErrorList.jsx';
+import ErrorList from '../components/ErrorList.jsx';
 import { useFlash } from '../contexts/FlashContext.jsx';
 import { useUser } from '../contexts/UserContext.jsx';
+import useSubmit from '../hooks/useSubmit.js';
 
 const FIELDS = [
   { name: 'display_name', label: 'Name', autoComplete: 'name' },
@@ -16,22 +17,11 @@ export default function SignUpPage() {
   const { flash } = useFlash();
   const navigate = useNavigate();
   const [values, setValues] = useState({ display_name: '', email: '', handle: '', password: '' });
-  const [errors, setErrors] = useState([]);
-  const [sending, setSending] = useState(false);
-
-  async function submit(event) {
-    event.preventDefault();
-    setSending(true);
-    setErrors([]);
-    try {
-      const user = await signUp({ ...values, handle: values.handle.trim().replace(/^@/, ''), email: values.email.trim() });
-      flash(`Welcome to Cruddur, ${user.display_name}!`);
-      navigate('/', { replace: true });
-    } catch (error) {
-      setErrors(errorsOf(error));
-      setSending(false);
-    }
-  }
+  const { errors, sending, submit } = useSubmit(async () => {
+    const user = await signUp({ ...values, handle: values.handle.trim().replace(/^@/, ''), email: values.email.trim() });
+    flash(`Welcome to Cruddur, ${user.display_name}!`);
+    navigate('/', { replace: true });
+  });
 
   return (
     <section className="auth-page">
