@@ -148,9 +148,9 @@ def child(requests):
 
 def run(args):
     sys.path.insert(0, str(ROOT))
-    from bench import configs, load_data
+    from bench import configs, datasets
 
-    dataset = load_data.sqlite_dataset(load_data.parse_size("1k"))
+    dataset = datasets.sqlite_dataset(datasets.parse_size("1k"))
     backends = configs.Backends()
     results = {name: [] for name in args.configs}
     try:

@@ -1,7 +1,8 @@
-"""From raw rounds to medians, the target ratios, the Markdown report and the chart."""
+"""From raw rounds to medians, the target ratios, the Markdown report and the README block."""
 import statistics
 
-from bench.load_data import size_label
+from bench.chart import chart
+from bench.datasets import size_label
 from bench.profile import TOP
 from bench.profile import summarize as profile_summary
 
@@ -207,40 +208,6 @@ def _profiles(results):
             out.append(f"| {package} | | {own['share']:.1%} | `{own['function']}` | | {inc['share']:.1%} | "
                        f"`{inc['function']}` |")
     return out
-
-
-def chart(results, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    table, configs = results["summary"]["table"], results["meta"]["configs"]
-    panels = [("home", "rps", "home feed: requests/s"), ("home", "p50_ms", "home feed: p50 ms"),
-              ("home", "p99_ms", "home feed: p99 ms"), ("user", "p50_ms", "user feed: p50 ms"),
-              ("search", "p50_ms", "search: p50 ms"), ("search", "p99_ms", "search: p99 ms")]
-    fig, axes = plt.subplots(2, 3, figsize=(16, 8.5))
-    for ax, (page, field, title) in zip(axes.flat, panels):
-        rows = [r for r in table if r["path"] == page]
-        datasets = sorted({(r["database"], r["size"]) for r in rows})
-        width = 0.8 / max(len(configs), 1)
-        for n, config in enumerate(configs):
-            values = {(r["database"], r["size"]): r[field] for r in rows if r["config"] == config}
-            xs = [i + (n - (len(configs) - 1) / 2) * width for i in range(len(datasets))]
-            ax.bar(xs, [values.get(d) or 0 for d in datasets], width, label=config)
-        ax.set_xticks(range(len(datasets)), [f"{d}\n{size_label(s)}" for d, s in datasets], fontsize=8)
-        ax.set_title(title, fontsize=10)
-        measured = [r[field] for r in rows if r[field]]
-        if field != "rps" and measured and max(measured) > 20 * min(measured):
-            ax.set_yscale("log")
-        ax.grid(axis="y", alpha=0.3)
-    axes.flat[0].legend(fontsize=8)
-    meta = results["meta"]
-    fig.suptitle(f"Cruddur benchmark {meta['started'][:10]} — {meta['workers']} gunicorn workers, wrk {meta['wrk']}, "
-                 f"medians of {meta['rounds']} rounds × {meta['seconds']} s", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
 
 
 README_START, README_END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"

@@ -24,7 +24,8 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import configs, load_data, measure, profile, report  # noqa: E402
+from bench import configs, datasets, measure, profile, report  # noqa: E402
+from bench.chart import chart  # noqa: E402
 from tests.support.gunicorn import Gunicorn  # noqa: E402
 
 PATHS = {"home": "/api/activities/home", "user": "/api/activities/@{handle}",
@@ -54,7 +55,7 @@ def parse_args(argv):
     if args.quick:
         args.sizes, args.rounds, args.seconds = ["1k", "10k"], 1, 2
     args.out = args.out or (RESULTS / "raw" / "quick" if args.quick else RESULTS)
-    args.sizes = sorted(load_data.parse_size(s) for s in args.sizes)
+    args.sizes = sorted(datasets.parse_size(s) for s in args.sizes)
     for name in args.configs + args.profile:
         if name not in configs.CONFIGS:
             parser.error(f"unknown configuration {name!r}; choose from {', '.join(configs.CONFIGS)}")
@@ -153,11 +154,11 @@ def run(args):
     backends = {name: configs.Backends() for name in args.configs if name != "bare" and not args.load_only}
     try:
         for database in args.databases:
-            pg = load_data.CachedPostgres().start() if database == "postgresql" else None
+            pg = datasets.CachedPostgres().start() if database == "postgresql" else None
             try:
                 for size in args.sizes:
-                    dataset = pg.dataset(size) if pg else load_data.sqlite_dataset(size)
-                    results["datasets"].append(load_data.describe(dataset))
+                    dataset = pg.dataset(size) if pg else datasets.sqlite_dataset(size)
+                    results["datasets"].append(datasets.describe(dataset))
                     if args.load_only:
                         continue
                     extremes = (args.sizes[0], args.sizes[-1])
@@ -190,7 +191,7 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{name}.json").write_text(json.dumps(results, indent=1) + "\n")
     (args.out / "REPORT.md").write_text(report.markdown(results, chart="chart.png", raw_name=f"{name}.json"))
-    report.chart(results, args.out / "chart.png")
+    chart(results, args.out / "chart.png")
     print(report.ratios_text(results["summary"]))
     print(f"written: {args.out / (name + '.json')}, {args.out / 'REPORT.md'}, {args.out / 'chart.png'}")
 
