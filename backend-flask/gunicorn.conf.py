@@ -1,5 +1,6 @@
 """gunicorn settings for Cruddur; `gunicorn app:app` picks this file up from backend-flask/."""
 import os
+import sys
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '4567')}"
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -31,3 +32,8 @@ def worker_exit(server, worker):
     from cruddur import telemetry
 
     telemetry.shutdown()
+    if os.getpid() == worker.pid:  # the arbiter calls this hook too, for workers that vanished
+        # gunicorn calls this while the worker's SystemExit propagates; keep its exit code.
+        exc = sys.exc_info()[1]
+        code = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else 0
+        telemetry.exit_process(code)

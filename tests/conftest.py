@@ -17,6 +17,9 @@ for _name in list(os.environ):
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="cruddur-test-home-")
 os.environ["SECRET_KEY"] = "test-secret-key-for-cruddur-tests"
 os.environ["FRONTEND_URL"] = "http://127.0.0.1:3000"
+from tests.support.gunicorn import TEST_LIMITS  # noqa: E402
+
+os.environ.update(TEST_LIMITS)
 
 from cruddur.seed import DEMO_PASSWORD  # noqa: E402
 from tests.support.client import Api  # noqa: E402

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, cognito, db, errors, routes, security, telemetry
 from .config import Config
@@ -32,4 +33,8 @@ def create_app(overrides=None):
     cognito.init_app(app)
     routes.init_app(app)
     cli.init_app(app)
+    if app.config["PROXY_HOPS"]:
+        # Outermost, so the instrumentation, the limits and the access line all see the client.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_prefix=0)
     return app

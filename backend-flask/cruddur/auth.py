@@ -90,10 +90,30 @@ def _verify(token):
 
 
 def authenticate():
-    """Set g.current_user from the bearer token, or None when no token is sent."""
-    token = _bearer_token()
-    g.current_user = _verify(token) if token else None
+    """Set g.current_user from the bearer token, or None when no token is sent. The token is
+    verified once per request, however many hooks and decorators ask."""
+    outcome = g.get("_authentication")
+    if outcome is None:
+        try:
+            token = _bearer_token()
+            outcome = _verify(token) if token else False
+        except ApiError as exc:
+            outcome = exc
+        g._authentication = outcome
+    if isinstance(outcome, ApiError):
+        raise outcome
+    g.current_user = outcome or None
     return g.current_user
+
+
+def authenticate_quietly():
+    """The user a valid bearer token names, or None (no token, or a bad one), without raising:
+    for hooks such as the rate limiter's key, which must not answer for the view. Whatever went
+    wrong (a bad token, an unreachable database behind a Cognito lookup) the view meets again."""
+    try:
+        return authenticate()
+    except Exception:
+        return None
 
 
 def current_user():

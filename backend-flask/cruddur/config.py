@@ -37,8 +37,13 @@ ENV_VARS = (
                                      "protected routes also accept its access tokens"),
     ("AWS_COGNITO_USER_POOL_CLIENT_ID", "", "the app client id Cognito access tokens must carry"),
     ("AWS_COGNITO_JWKS_URL", "", "overrides the pool's JWKS URL (tests, emulators)"),
-    ("CRUDDUR_SIGNIN_LIMIT_PER_ACCOUNT", "10/minute", "failed sign-ins allowed per login, per process"),
-    ("CRUDDUR_SIGNIN_LIMIT_PER_ADDRESS", "50/minute", "failed sign-ins allowed per client address, per process"),
+    ("CRUDDUR_SIGNIN_LIMIT_PER_ACCOUNT", "10/minute", "failed sign-ins allowed per login from one client address"),
+    ("CRUDDUR_SIGNIN_LIMIT_PER_ADDRESS", "50/minute", "failed sign-ins allowed per client address"),
+    ("CRUDDUR_SIGNUP_LIMIT_PER_ADDRESS", "5/minute;50/day", "sign-up attempts allowed per client address"),
+    ("CRUDDUR_WRITE_LIMIT_PER_USER", "30/minute;500/hour", "posts, replies and messages allowed per user"),
+    ("RATELIMIT_STORAGE_URI", "memory://", "where the limit counters live; redis://host:6379/0 shares "
+                                           "them across workers and replicas"),
+    ("CRUDDUR_PROXY_HOPS", "0", "trusted reverse proxies in front of gunicorn; 0 ignores X-Forwarded-For"),
 )
 
 
@@ -80,6 +85,16 @@ class Config:
         self.COGNITO_JWKS_URL = env.get("AWS_COGNITO_JWKS_URL", "")
         self.SIGNIN_LIMIT_PER_ACCOUNT = env.get("CRUDDUR_SIGNIN_LIMIT_PER_ACCOUNT") or "10/minute"
         self.SIGNIN_LIMIT_PER_ADDRESS = env.get("CRUDDUR_SIGNIN_LIMIT_PER_ADDRESS") or "50/minute"
+        self.SIGNUP_LIMIT_PER_ADDRESS = env.get("CRUDDUR_SIGNUP_LIMIT_PER_ADDRESS") or "5/minute;50/day"
+        self.WRITE_LIMIT_PER_USER = env.get("CRUDDUR_WRITE_LIMIT_PER_USER") or "30/minute;500/hour"
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+        self.PROXY_HOPS = self._hops(env.get("CRUDDUR_PROXY_HOPS") or "0")
+
+    @staticmethod
+    def _hops(value):
+        if not value.isdigit() or int(value) > 10:
+            raise RuntimeError(f"CRUDDUR_PROXY_HOPS must be a whole number from 0 to 10, not {value!r}")
+        return int(value)
 
     @staticmethod
     def _secret_for(environment):

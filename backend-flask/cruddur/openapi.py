@@ -113,7 +113,7 @@ ERROR_TEXT = {
     404: "unknown resource",
     413: "body larger than 64 KiB",
     422: "every failed validation rule",
-    429: "too many failed sign-ins for this login or address (`rate_limited`)",
+    429: "a rate limit is full (`rate_limited`): failed sign-ins, sign-ups or writes; see Retry-After",
     503: "the database is unreachable",
 }
 
@@ -134,7 +134,7 @@ OPERATIONS = {
     "general.openapi_document": op("This OpenAPI document", None, tag="general", database=False),
     "general.rollbar_test": op("Send a warning to Rollbar", "text", tag="general", database=False),
     "auth.sign_up": op("Create an account and sign in", "Session", body=SignupBody, status=201,
-                       errors=(400, 413, 422), tag="auth"),
+                       errors=(400, 413, 422, 429), tag="auth"),
     "auth.sign_in": op("Sign in by handle or email", "Session", body=SigninBody,
                        errors=(400, 401, 413, 422, 429), tag="auth"),
     "activities.home": op("Live cruds, newest first", "Activity", array=True, auth="optional",
@@ -147,9 +147,9 @@ OPERATIONS = {
                                query=PAGE),
     "activities.show": op("One live crud and its replies", "ActivityPage", errors=(400, 404)),
     "activities.create": op("Post a crud", "Activity", auth="required", body=CreateActivityBody,
-                            status=201, errors=(400, 401, 413, 422)),
+                            status=201, errors=(400, 401, 413, 422, 429)),
     "activities.reply": op("Reply to a live activity", "Activity", auth="required", body=ReplyBody,
-                           status=201, errors=(400, 401, 404, 413, 422)),
+                           status=201, errors=(400, 401, 404, 413, 422, 429)),
     "users.short": op("A user's public card", "UserShort", errors=(400, 404), tag="users"),
     "messages.groups": op("The caller's conversations, most recent first", "MessageGroup", array=True,
                           auth="required", errors=(400, 401), query=PAGE, tag="messages"),
@@ -158,7 +158,7 @@ OPERATIONS = {
                                 query=PAGE, tag="messages"),
     "messages.send": op("Send a message to `handle`, or into `message_group_uuid`", "Message",
                         auth="required", body=CreateMessageBody, status=201,
-                        errors=(400, 401, 404, 413, 422), tag="messages"),
+                        errors=(400, 401, 404, 413, 422, 429), tag="messages"),
 }
 
 QUERY = {

@@ -1,10 +1,17 @@
-"""Hostile-input screening, security headers on every response, and sign-in rate limits
-(flask-limiter) answered with 429.
+"""Hostile-input screening, security headers on every response, and rate limits (flask-limiter)
+answered with 429.
 
-Only failed sign-ins count, per login and per client address; once a window is full, every
-attempt for that login (or from that address) gets 429 until it slides on. The counters live in
-memory, so each gunicorn worker keeps its own: with N workers the effective limit is up to N times
-the configured one."""
+The limits:
+- failed sign-ins, per login from one client address and per client address; only failures count,
+  so a victim signing in from their own address is never locked out by failures from elsewhere;
+- sign-up attempts per client address, taken or not, which bounds how fast accounts can be probed;
+- posts, replies and messages per signed-in user.
+
+The counters live in `RATELIMIT_STORAGE_URI`: `memory://` keeps them per gunicorn worker, and
+`redis://…` shares them across workers and replicas. When Redis cannot be reached, flask-limiter
+logs one warning and counts in each worker's memory until Redis answers again: requests never
+fail because the limit store is down.
+"""
 import hashlib
 
 from flask import request
@@ -12,9 +19,14 @@ from flask_limiter import Limit, Limiter
 from flask_limiter.errors import RateLimitExceeded
 from limits import parse_many
 
+from . import auth
 from .errors import ApiError, error_response
 
 SIGNIN_ENDPOINT = "auth.sign_in"
+SIGNUP_ENDPOINT = "auth.sign_up"
+WRITE_ENDPOINTS = frozenset({"activities.create", "activities.reply", "messages.send"})
+# A Redis that stops answering must cost a request milliseconds, not a hung worker.
+REDIS_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -26,17 +38,25 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def client_address():
-    # The peer gunicorn sees. X-Forwarded-For is not trusted: a client could set it to anything.
+    """The peer gunicorn sees, or with CRUDDUR_PROXY_HOPS the client the trusted proxies saw
+    (ProxyFix rewrites remote_addr); an untrusted X-Forwarded-For is never read."""
     return request.remote_addr or "unknown"
 
 
 def signin_login():
-    """The login being tried, hashed so that neither the limiter's keys nor its logs hold it
-    (users sometimes type a password into the login field)."""
+    """The login being tried from this address, hashed so that neither the limiter's keys nor its
+    logs hold it (users sometimes type a password into the login field)."""
     body = request.get_json(silent=True)
     login = body.get("login") if isinstance(body, dict) else None
     login = login.strip().lower() if isinstance(login, str) else ""
-    return "login:" + hashlib.sha256(login.encode()).hexdigest()[:32]
+    return "login:" + hashlib.sha256(login.encode()).hexdigest()[:32] + "@" + client_address()
+
+
+def writer():
+    """The signed-in user making a write; a request without a valid token is answered 401 by
+    the view, so it is not counted here."""
+    user = auth.authenticate_quietly()
+    return "user:" + user.uuid if user else "anonymous"
 
 
 def _failed(response):
@@ -45,6 +65,23 @@ def _failed(response):
 
 def _not_signin():
     return request.endpoint != SIGNIN_ENDPOINT
+
+
+def _not_signup():
+    return request.endpoint != SIGNUP_ENDPOINT
+
+
+def _not_a_write():
+    return request.endpoint not in WRITE_ENDPOINTS or auth.authenticate_quietly() is None
+
+
+# (setting, key, scope, exempt unless, counts only when)
+LIMITS = (
+    ("SIGNIN_LIMIT_PER_ACCOUNT", signin_login, "signin-account", _not_signin, _failed),
+    ("SIGNIN_LIMIT_PER_ADDRESS", client_address, "signin-address", _not_signin, _failed),
+    ("SIGNUP_LIMIT_PER_ADDRESS", client_address, "signup-address", _not_signup, None),
+    ("WRITE_LIMIT_PER_USER", writer, "write-user", _not_a_write, None),
+)
 
 
 def _has_nul(value):
@@ -90,20 +127,29 @@ def _security_headers(response):
     return response
 
 
+def _storage_options(uri):
+    return REDIS_OPTIONS if uri.startswith(("redis://", "rediss://")) else {}
+
+
 def init_app(app):
-    for setting in ("SIGNIN_LIMIT_PER_ACCOUNT", "SIGNIN_LIMIT_PER_ADDRESS"):
-        parse_many(app.config[setting])  # a typo fails at start-up, not on the first sign-in
+    for setting, *_ in LIMITS:
+        parse_many(app.config[setting])  # a typo fails at start-up, not on the first request
     app.before_request(_screen_request)  # before the limiter, whose key reads the body
+    uri = app.config["RATELIMIT_STORAGE_URI"]
     limiter = Limiter(
         client_address,
         app=app,
-        storage_uri="memory://",
+        storage_uri=uri,
+        storage_options=_storage_options(uri),
         strategy="moving-window",
+        key_prefix="cruddur",
+        # Redis down: one warning, then each worker counts in memory until Redis is back.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
         default_limits=[
             Limit(lambda setting=setting: app.config[setting], key_function=key, scope=scope,
-                  exempt_when=_not_signin, deduct_when=_failed)
-            for setting, key, scope in (("SIGNIN_LIMIT_PER_ACCOUNT", signin_login, "account"),
-                                        ("SIGNIN_LIMIT_PER_ADDRESS", client_address, "address"))
+                  exempt_when=exempt, deduct_when=deduct, shared=True)
+            for setting, key, scope, exempt, deduct in LIMITS
         ],
     )
     app.extensions["cruddur_limiter"] = limiter

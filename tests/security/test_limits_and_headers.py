@@ -3,13 +3,14 @@ import pytest
 
 from cruddur.db import db
 
-ACCOUNT_LIMIT, ADDRESS_LIMIT = 3, 6
+ACCOUNT_LIMIT, ADDRESS_LIMIT, SIGNUP_LIMIT, WRITE_LIMIT = 3, 6, 4, 5
 
 
 @pytest.fixture(scope="module")
 def limited_app(new_database_url, app_factory):
     app = app_factory(new_database_url("sqlite"), SIGNIN_LIMIT_PER_ACCOUNT=f"{ACCOUNT_LIMIT}/minute",
-                      SIGNIN_LIMIT_PER_ADDRESS=f"{ADDRESS_LIMIT}/minute")
+                      SIGNIN_LIMIT_PER_ADDRESS=f"{ADDRESS_LIMIT}/minute",
+                      SIGNUP_LIMIT_PER_ADDRESS=f"{SIGNUP_LIMIT}/minute", WRITE_LIMIT_PER_USER=f"{WRITE_LIMIT}/minute")
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -23,13 +24,15 @@ def signin(app, login, password, address, **headers):
 def test_failed_sign_ins_per_account_are_limited(limited_app):
     for _ in range(ACCOUNT_LIMIT):
         assert signin(limited_app, "bayko", "wrong", "10.0.0.1").status_code == 401
-    # Another address, and even the right password, cannot go on guessing for this account.
-    for login, address in (("bayko", "10.0.0.2"), ("Bayko ", "10.0.0.3"), ("BAYKO", "10.0.0.1")):
-        response = signin(limited_app, login, "cruddur-demo", address)
+    # From that address, even the right password cannot go on guessing for this account.
+    for login in ("bayko", "Bayko ", "BAYKO"):
+        response = signin(limited_app, login, "cruddur-demo", "10.0.0.1")
         assert response.status_code == 429
         assert response.get_json() == {"errors": ["rate_limited"]}
         assert 0 < int(response.headers["Retry-After"]) <= 60
     assert signin(limited_app, "worf", "cruddur-demo", "10.0.0.1").status_code == 200
+    # Failures from other addresses never lock the account's owner out of their own.
+    assert signin(limited_app, "bayko", "cruddur-demo", "10.0.0.2").status_code == 200
 
 
 def test_failed_sign_ins_per_address_are_limited(limited_app):
@@ -46,11 +49,41 @@ def test_successful_sign_ins_do_not_count(limited_app):
         assert signin(limited_app, "garek", "cruddur-demo", "10.0.2.1").status_code == 200
 
 
-def test_other_routes_are_not_limited(limited_app):
+def test_sign_ups_per_address_are_limited_taken_or_not(limited_app):
     client = limited_app.test_client()
-    for _ in range(5 * ADDRESS_LIMIT):
-        response = client.post("/api/auth/signup", json={}, environ_base={"REMOTE_ADDR": "10.0.3.1"})
+    bodies = [{}, {"handle": "bayko", "display_name": "B", "email": "new@example.com", "password": "x" * 12}]
+    for i in range(SIGNUP_LIMIT):
+        response = client.post("/api/auth/signup", json=bodies[i % 2], environ_base={"REMOTE_ADDR": "10.0.3.1"})
         assert response.status_code == 422
+    response = client.post("/api/auth/signup", json={}, environ_base={"REMOTE_ADDR": "10.0.3.1"})
+    assert response.status_code == 429 and response.get_json() == {"errors": ["rate_limited"]}
+    assert int(response.headers["Retry-After"]) > 0
+    assert client.post("/api/auth/signup", json={}, environ_base={"REMOTE_ADDR": "10.0.3.2"}).status_code == 422
+
+
+def test_writes_per_user_are_limited_across_posts_replies_and_messages(limited_app):
+    client = limited_app.test_client()
+    token = signin(limited_app, "altbrown", "cruddur-demo", "10.0.4.1").get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    crud = client.post("/api/activities", json={"message": "limited", "ttl": "1-hour"}, headers=headers)
+    assert crud.status_code == 201
+    writes = [("/api/activities/" + crud.get_json()["uuid"] + "/reply", {"message": "r"}),
+              ("/api/messages", {"handle": "bayko", "message": "m"}),
+              ("/api/activities", {"message": "", "ttl": "1-hour"})]  # a rejected write counts too
+    for i in range(WRITE_LIMIT - 1):
+        path, body = writes[i % len(writes)]
+        assert client.post(path, json=body, headers=headers).status_code in (201, 422)
+    for path, body in writes:  # from any address, on any write route
+        response = client.post(path, json=body, headers=headers, environ_base={"REMOTE_ADDR": "10.0.4.9"})
+        assert response.status_code == 429 and response.get_json() == {"errors": ["rate_limited"]}
+    # Reading is not a write, and another user has a window of their own.
+    assert client.get("/api/activities/home", headers=headers).status_code == 200
+    other = signin(limited_app, "londo", "cruddur-demo", "10.0.4.1").get_json()["access_token"]
+    assert client.post("/api/activities", json={"message": "mine", "ttl": "1-hour"},
+                       headers={"Authorization": f"Bearer {other}"}).status_code == 201
+    # Without a valid token the view answers 401, as it would without limits.
+    assert client.post("/api/activities", json={"message": "x", "ttl": "1-hour"},
+                       headers={"Authorization": "Bearer nonsense"}).status_code == 401
 
 
 def test_the_limits_come_from_the_environment(monkeypatch):

@@ -3,6 +3,7 @@ the order the hooks need, prints the start-up line, and registers one bounded sh
 import atexit
 import logging
 import os
+import sys
 import threading
 
 from . import context, course_wiring, errors, faults, logs, otel, xray
@@ -58,8 +59,22 @@ def shutdown(budget_seconds=3.0):
         flusher.join(deadline.remaining())
         if flusher.is_alive():
             unfinished.append(name)
+    # What the budget left behind is dropped with the process; the counts say how much.
+    unsent = {"spans": otel.unsent(), "rollbar_items": errors.unsent(), "log_lines": logs.unsent()}
     log.info("telemetry flushed", extra={"flush_ms": round((budget_seconds - deadline.remaining()) * 1000),
-                                         "unfinished": unfinished})
+                                         "unfinished": unfinished, "unsent": unsent})
+
+
+def exit_process(code):
+    """End this process now that the bounded flush is over. A normal interpreter exit would join
+    the senders still stuck on unreachable backends (Rollbar's pool threads are not daemons, and
+    are joined at exit after any budget), and gunicorn would then SIGKILL the worker."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _flush_quietly(flush, deadline):

@@ -21,11 +21,20 @@ MAX_PENDING_ITEMS = 100  # beyond it, items are dropped (and counted) while Roll
 _state = {"enabled": False, "endpoint": None, "dropped": 0}
 
 
-def _backlogged():
+def _pending():
     from rollbar.lib import thread_pool
 
     pool = thread_pool._pool
-    return pool is not None and pool._work_queue.qsize() >= MAX_PENDING_ITEMS
+    return pool._work_queue.qsize() if pool is not None else 0
+
+
+def _backlogged():
+    return _pending() >= MAX_PENDING_ITEMS
+
+
+def unsent():
+    """Items queued for Rollbar and not yet taken by a sender thread."""
+    return _pending() if _state["enabled"] else 0
 
 
 def code_version():

@@ -216,6 +216,7 @@ def _access_line(response):
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
         "user": user.handle if user else None,
+        "client": request.remote_addr,
     })
     return response
 
@@ -225,6 +226,12 @@ def init_app(app):
     app.after_request(_access_line)
 
 
+def unsent():
+    """Lines still queued for CloudWatch (watchtower's public per-stream queues)."""
+    handler = _state["cloudwatch"] or _state.get("closing")
+    return sum(queue.qsize() for queue in handler.queues.values()) if handler is not None else 0
+
+
 def shutdown(deadline):
     """Deliver what is queued. close() marks the handler shut, so the later flush and close from
     logging's own exit hook return at once instead of waiting 30 s a queue."""
@@ -232,5 +239,5 @@ def shutdown(deadline):
     if handler is None:
         return
     logging.getLogger().removeHandler(handler)
-    _state["cloudwatch"] = None
+    _state.update(cloudwatch=None, closing=handler)
     handler.close()

@@ -178,3 +178,13 @@ def shutdown(deadline):
     processor = _state["processor"]
     if processor is not None and not deadline.expired():
         processor.force_flush(timeout_millis=int(deadline.remaining() * 1000))
+
+
+def unsent():
+    """Spans still queued in the batch processor. The SDK has no public count; its queue was
+    checked against opentelemetry-sdk 1.45.1, and any other layout counts as unknown (-1)."""
+    processor = _state["processor"]
+    if processor is None:
+        return 0
+    queue = getattr(getattr(processor, "_batch_processor", None), "_queue", None)
+    return len(queue) if queue is not None else -1

@@ -1,0 +1,114 @@
+"""Debian's nginx running Cruddur's shipped edge template, and Debian's redis-server holding the
+limits: real processes on loopback ports, started and stopped by PID."""
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from .net import free_port, wait_for_http
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "frontend-react-js" / "nginx" / "templates"
+
+MAIN_CONF = """\
+worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log info;
+events {{ worker_connections 1024; }}
+http {{
+    default_type application/octet-stream;
+    access_log {dir}/access.log;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    include {dir}/conf.d/*.conf;
+}}
+"""
+
+
+def render(template, env):
+    """What the nginx image's entrypoint does to /etc/nginx/templates/*.template: envsubst with
+    only the variables that are defined, so nginx's own $variables pass through untouched."""
+    shell_format = " ".join(f"${{{name}}}" for name in env)
+    return subprocess.run(["envsubst", shell_format], input=template.read_text(), env=env,
+                          capture_output=True, text=True, check=True).stdout
+
+
+def _stop(process, timeout=15):
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+class Nginx:
+    """The shipped server block, rendered as the image renders it, in front of `backends`
+    (host:port strings) given as this test's own upstream block."""
+
+    def __init__(self, backends):
+        self.backends = backends
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.dir = Path(tempfile.mkdtemp(prefix="cruddur-nginx-"))
+        self.dir.chmod(0o755)  # nginx's workers run as an unprivileged user and write temp files here
+        self.process = None
+
+    def _write_config(self):
+        conf_d = self.dir / "conf.d"
+        conf_d.mkdir(exist_ok=True)
+        (self.dir / "nginx.conf").write_text(MAIN_CONF.format(dir=self.dir))
+        env = {"NGINX_PORT": f"127.0.0.1:{self.port}", "PATH": os.environ["PATH"]}
+        (conf_d / "default.conf").write_text(render(TEMPLATES / "default.conf.template", env))
+        servers = "".join(f"    server {b} max_fails=1 fail_timeout=2s;\n" for b in self.backends)
+        (conf_d / "upstream.conf").write_text(f"upstream cruddur_backend {{\n{servers}}}\n")
+
+    def start(self):
+        self._write_config()
+        subprocess.run(["nginx", "-t", "-q", "-p", str(self.dir), "-c", str(self.dir / "nginx.conf")],
+                       check=True, capture_output=True)
+        self.process = subprocess.Popen(["nginx", "-p", str(self.dir), "-c", str(self.dir / "nginx.conf")],
+                                        start_new_session=True, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        wait_for_http(self.url + "/healthz", process=self.process)
+        return self
+
+    def stop(self):
+        _stop(self.process)
+
+    def error_log(self):
+        return (self.dir / "error.log").read_text()
+
+
+class Redis:
+    """redis-server on a loopback port, without persistence; restartable on the same port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.uri = f"redis://127.0.0.1:{self.port}/0"
+        self.dir = tempfile.mkdtemp(prefix="cruddur-redis-")
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir, "--daemonize", "no"],
+            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True,
+                             text=True).stdout.strip() != "PONG":
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self):
+        _stop(self.process)
