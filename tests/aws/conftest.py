@@ -181,4 +181,4 @@ def boto_clients(aws_env):
     import boto3
     session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
     url = aws_env["AWS_ENDPOINT_URL"]
-    return {name: session.client(name, endpoint_url=url) for name in ("xray", "logs", "iam")}
+    return {name: session.client(name, endpoint_url=url) for name in ("xray", "logs", "iam", "ecs")}

@@ -14,6 +14,12 @@ EXPECTED_GRANTS = {
         for action in ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
         for resource in LOG_GROUP_RESOURCES
     },
+    # The ECS execution role: the backend's SSM secrets and the awslogs driver's group only.
+    "backend-task-execution.json": {("ssm:GetParameters", "arn:aws:ssm:*:*:parameter/cruddur/backend-flask/*")} | {
+        (action, resource)
+        for action in ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
+        for resource in ("arn:aws:logs:*:*:log-group:/cruddur/fargate", "arn:aws:logs:*:*:log-group:/cruddur/fargate:*")
+    },
     # X-Ray's write and sampling actions have no resource-level permissions: "*" is the only form.
     "xray-daemon-write.json": {
         (action, "*")

@@ -1,11 +1,12 @@
-"""The backend service's command and environment, run for real without Docker.
+"""The migrate and backend services' commands and environment, run for real without Docker.
 
-Runs compose's backend `command` through `sh -c`, with compose's backend environment
+Runs compose's one-off `migrate` command, then the backend's `command`, with compose's backend environment
 (no cloud account: pass-through variables left unset) against a real PostgreSQL
 server, then runs compose's healthcheck command. Container hostnames become
 loopback addresses: the collector is a small OTLP/HTTP sink that records what
 arrives, the X-Ray daemon address is a UDP port where nothing listens. It starts
-twice, as `restart: unless-stopped` would: migrations and seeding must be repeatable.
+twice, as `restart: unless-stopped` and a second `up` would: migrations and seeding must be
+repeatable.
 """
 import os
 import signal
@@ -87,9 +88,17 @@ def _healthcheck(service, port, env):
     return subprocess.run(test, env=env, capture_output=True, text=True, timeout=10).returncode
 
 
+def _migrate(compose_with, env):
+    command = compose_with({})["services"]["migrate"]["command"]
+    assert command[:2] == ["sh", "-c"]
+    result = subprocess.run(command, cwd=REPO / "backend-flask", env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
 def _start_and_wait_healthy(service, env, port, log):
     command = service["command"]
-    assert command[:2] == ["sh", "-c"]
     process = subprocess.Popen(command, cwd=REPO / "backend-flask", env=env, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -118,6 +127,8 @@ def test_backend_command_starts_healthy_twice_with_compose_environment(compose_w
     collector_port, exports = otlp_sink
     service, env, port = _container_env_on_loopback(compose_with, postgres, collector_port)
     for attempt in ("first start", "restart"):
+        migrated = _migrate(compose_with, env)
+        assert ("seed skipped" in migrated) == (attempt == "restart"), migrated[-2000:]
         log_path = tmp_path / f"{attempt.replace(' ', '-')}.log"
         with open(log_path, "w") as log:
             process = _start_and_wait_healthy(service, env, port, log)

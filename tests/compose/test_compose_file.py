@@ -8,7 +8,8 @@ import pytest
 
 from stack_files import COMPOSE_FILE, REPO, dockerfile_stages, env_mapping, interpolate
 
-SERVICES = {"backend-flask", "frontend-react-js", "db", "xray-daemon", "otel-collector", "jaeger"}
+SERVICES = {"migrate", "backend-flask", "frontend-react-js", "db", "redis", "xray-daemon", "otel-collector", "jaeger"}
+BACKEND_IMAGE_SERVICES = ("migrate", "backend-flask")
 
 # Backend variables compose may leave out, each with its reason.
 NOT_WIRED_IN_COMPOSE = {
@@ -46,7 +47,7 @@ def test_every_service_has_a_healthcheck(compose_raw, service):
 def _images(compose):
     """(where, image) for every image the stack runs or builds from."""
     for name, service in compose["services"].items():
-        if "image" in service:
+        if "image" in service and "build" not in service:  # a built image's tag names the build
             yield name, service["image"]
         if "build" in service:
             build = service["build"]
@@ -74,6 +75,7 @@ def test_images_are_the_documented_ones(compose_raw):
     assert images["db"].startswith("postgres:15")
     assert images["xray-daemon"].startswith("amazon/aws-xray-daemon:3.")
     assert images["jaeger"].startswith("jaegertracing/jaeger:2.")
+    assert images["redis"].startswith("redis:7.")
     built = " ".join(image for _, image in _images(compose_raw))
     for base in ("otel/opentelemetry-collector-contrib:", "python:3.11", "node:20", "nginxinc/nginx-unprivileged:"):
         assert base in built, base
@@ -92,7 +94,7 @@ def test_published_ports_are_unique_and_the_documented_ones(compose_raw):
     keys = [(host, protocol) for _, host, _, protocol in published]
     assert len(keys) == len(set(keys)), f"a host port is published twice: {published}"
     assert {(name, host, protocol) for name, host, _, protocol in published} == {
-        ("frontend-react-js", 3000, "tcp"), ("backend-flask", 4567, "tcp"), ("xray-daemon", 2000, "udp"),
+        ("frontend-react-js", 3000, "tcp"), ("xray-daemon", 2000, "udp"),
         ("otel-collector", 4318, "tcp"), ("jaeger", 16686, "tcp"),
     }
 
@@ -105,7 +107,10 @@ def test_dependencies_name_real_services_with_conditions(compose_raw):
             assert spec["condition"] in ("service_started", "service_healthy", "service_completed_successfully")
     assert services["backend-flask"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert services["frontend-react-js"]["depends_on"]["backend-flask"]["condition"] == "service_healthy"
-    assert set(services["backend-flask"]["depends_on"]) == {"db", "otel-collector", "xray-daemon"}
+    assert set(services["backend-flask"]["depends_on"]) == {"migrate", "db", "redis", "otel-collector", "xray-daemon"}
+    assert services["backend-flask"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["backend-flask"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
 
 
 def test_db_keeps_its_data_in_a_named_volume(compose_raw):
@@ -138,7 +143,9 @@ def test_backend_wiring_with_no_cloud_account(compose_with):
     assert env["AWS_XRAY_DAEMON_ADDRESS"] == "xray-daemon:2000"
     assert env["AWS_XRAY_URL"] == "*4567*"
     assert env["CLOUDWATCH_LOG_GROUP"] == "cruddur"
-    assert env["FRONTEND_URL"] == "http://localhost:3000" and env["BACKEND_URL"] == "http://localhost:4567"
+    # One origin: nginx on :3000 serves the UI and proxies /api/ to the replicas.
+    assert env["FRONTEND_URL"] == "http://localhost:3000" and env["BACKEND_URL"] == "http://localhost:3000"
+    assert env["RATELIMIT_STORAGE_URI"] == "redis://redis:6379/0" and env["CRUDDUR_PROXY_HOPS"] == "1"
     assert env["SECRET_KEY"], "compose must give the backend a development SECRET_KEY"
     assert env["CRUDDUR_ENV"] == "development"
     assert env["PORT"] == "4567"
@@ -160,13 +167,19 @@ def test_host_keys_reach_the_backend(compose_with):
     assert env_mapping(compose["services"]["xray-daemon"]["environment"])["AWS_REGION"] == "ca-central-1"
 
 
-def test_backend_migrates_seeds_then_serves(compose_raw):
-    command = " ".join(compose_raw["services"]["backend-flask"]["command"])
-    steps = ["flask --app app db upgrade", "flask --app app seed", "gunicorn app:app"]
+def test_migrate_runs_once_and_the_replicas_only_serve(compose_raw):
+    services = compose_raw["services"]
+    command = " ".join(services["migrate"]["command"])
+    steps = ["flask --app app db upgrade", "flask --app app seed"]
     positions = [command.find(step) for step in steps]
     assert -1 not in positions and positions == sorted(positions), command
-    assert "exec gunicorn" in command, "gunicorn should replace the shell so it receives signals"
-    assert "&&" in command, "a failed migration must stop the start-up"
+    assert "&&" in command, "a failed migration must stop the seed, and the replicas"
+    assert services["migrate"]["restart"] == "no"
+    assert services["backend-flask"]["command"] == ["gunicorn", "app:app"]
+    assert "ports" not in services["backend-flask"], "clients reach the replicas through nginx only"
+    for name in BACKEND_IMAGE_SERVICES:  # one image, one environment
+        assert services[name]["image"] == services["backend-flask"]["image"]
+        assert services[name]["environment"] == services["backend-flask"]["environment"]
 
 
 def test_backend_healthcheck_calls_the_health_endpoint(compose_raw):

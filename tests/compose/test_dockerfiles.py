@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from stack_files import REPO, dockerfile_stages
+from stack_files import REPO, dockerfile_stages, env_mapping
 
 DOCKERFILES = {
     "backend-flask": REPO / "backend-flask" / "Dockerfile",
@@ -50,13 +50,20 @@ def test_frontend_image_builds_with_npm_and_the_vite_build_args(compose_raw):
     assert any(keyword == "COPY" and rest.startswith("--from=build /app/dist") for keyword, rest in stages[-1][2])
 
 
-def test_nginx_serves_the_spa_on_the_published_port_with_a_health_route(compose_raw):
-    conf = (REPO / "frontend-react-js" / "nginx.conf").read_text()
-    assert re.search(r"^\s*listen 3000;", conf, re.M)
+def test_nginx_renders_the_edge_templates_on_the_published_port(compose_raw):
+    templates = REPO / "frontend-react-js" / "nginx" / "templates"
+    conf = (templates / "default.conf.template").read_text()
+    assert re.search(r"^\s*listen \$\{NGINX_PORT\};", conf, re.M)
     assert "try_files $uri $uri/ /index.html;" in conf
     assert "location = /healthz" in conf
+    assert conf.count("proxy_pass http://cruddur_backend;") == 2  # /api/ and /rollbar/
+    upstream = (templates / "upstream.conf.template").read_text()
+    assert re.search(r"upstream cruddur_backend \{\s*server \$\{BACKEND_ADDR\}", upstream)
+    stages = dockerfile_stages(DOCKERFILES["frontend-react-js"])
+    assert ("COPY", "nginx/templates/ /etc/nginx/templates/") in stages[-1][2]
     service = compose_raw["services"]["frontend-react-js"]
     assert "3000:3000" in service["ports"]
+    assert env_mapping(service["environment"]) == {"NGINX_PORT": "3000", "BACKEND_ADDR": "backend-flask:4567"}
     assert "http://127.0.0.1:3000/healthz" in service["healthcheck"]["test"]
 
 

@@ -16,7 +16,7 @@ def _gitpod():
 
 def test_ports_are_the_documented_ones():
     ports = {entry["port"]: entry for entry in _gitpod()["ports"]}
-    assert {3000, 4567, 2000, 16686} <= set(ports)
+    assert {3000, 2000, 16686} <= set(ports)
     assert ports[3000]["onOpen"] == "open-browser"
     assert ports[4318]["visibility"] == "public", "the browser posts spans to the collector"
     for entry in ports.values():
