@@ -168,3 +168,23 @@ def test_cors_allows_only_the_frontend(app, client):
     assert ok.headers["Access-Control-Allow-Origin"] == allowed
     evil = client.get("/api/activities/home", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in evil.headers
+
+
+@pytest.mark.parametrize("hops, expected", [(0, "10.0.5.1"), (1, "198.51.100.4"), (2, "192.0.2.77")])
+def test_proxy_hops_decide_which_address_is_the_client(new_database_url, app_factory, hops, expected):
+    app = app_factory(new_database_url("sqlite"), PROXY_HOPS=hops)
+    seen = []
+    app.after_request(lambda response: seen.append(__import__("flask").request.remote_addr) or response)
+    app.test_client().get("/api/health-check", environ_base={"REMOTE_ADDR": "10.0.5.1"},
+                          headers={"X-Forwarded-For": "192.0.2.77, 198.51.100.4"})
+    with app.app_context():
+        db.engine.dispose()
+    assert seen == [expected]
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "11", "1.5"])
+def test_a_bad_proxy_hops_value_fails_at_start_up(value):
+    from cruddur.config import Config
+
+    with pytest.raises(RuntimeError, match="CRUDDUR_PROXY_HOPS"):
+        Config({"CRUDDUR_PROXY_HOPS": value, "SECRET_KEY": "x"})
