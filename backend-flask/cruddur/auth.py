@@ -89,17 +89,22 @@ def _verify(token):
     return CurrentUser(claims["sub"], claims.get("handle"))
 
 
+AUTHENTICATION_KEY = "cruddur.authentication"
+
+
 def authenticate():
     """Set g.current_user from the bearer token, or None when no token is sent. The token is
     verified once per request, however many hooks and decorators ask."""
-    outcome = g.get("_authentication")
+    # Kept on the request (its WSGI environ), not on g: an app context, and so g, can outlive
+    # one request.
+    outcome = request.environ.get(AUTHENTICATION_KEY)
     if outcome is None:
         try:
             token = _bearer_token()
             outcome = _verify(token) if token else False
         except ApiError as exc:
             outcome = exc
-        g._authentication = outcome
+        request.environ[AUTHENTICATION_KEY] = outcome
     if isinstance(outcome, ApiError):
         raise outcome
     g.current_user = outcome or None

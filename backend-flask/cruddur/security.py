@@ -13,11 +13,13 @@ logs one warning and counts in each worker's memory until Redis answers again: r
 fail because the limit store is down.
 """
 import hashlib
+import re
 
 from flask import request
 from flask_limiter import Limit, Limiter
 from flask_limiter.errors import RateLimitExceeded
 from limits import parse_many
+from limits.errors import ConfigurationError
 
 from . import auth
 from .errors import ApiError, error_response
@@ -138,7 +140,6 @@ def init_app(app):
     uri = app.config["RATELIMIT_STORAGE_URI"]
     limiter = Limiter(
         client_address,
-        app=app,
         storage_uri=uri,
         storage_options=_storage_options(uri),
         strategy="moving-window",
@@ -152,6 +153,11 @@ def init_app(app):
             for setting, key, scope, exempt, deduct in LIMITS
         ],
     )
+    try:
+        limiter.init_app(app)
+    except ConfigurationError as exc:
+        shown = re.sub(r"//[^@/]*@", "//", uri)  # never print a password from the URI
+        raise RuntimeError(f"RATELIMIT_STORAGE_URI={shown!r} cannot be used: {exc}") from None
     app.extensions["cruddur_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.after_request(_security_headers)

@@ -188,3 +188,25 @@ def test_a_bad_proxy_hops_value_fails_at_start_up(value):
 
     with pytest.raises(RuntimeError, match="CRUDDUR_PROXY_HOPS"):
         Config({"CRUDDUR_PROXY_HOPS": value, "SECRET_KEY": "x"})
+
+
+def test_an_unreachable_redis_fails_no_request_and_warns_once(new_database_url, app_factory, caplog):
+    from tests.support.net import free_port
+
+    app = app_factory(new_database_url("sqlite"), RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0",
+                      SIGNIN_LIMIT_PER_ACCOUNT="2/minute")
+    try:
+        with caplog.at_level("WARNING"):
+            statuses = [signin(app, "bayko", "wrong", "10.0.6.1").status_code for _ in range(4)]
+            home = app.test_client().get("/api/activities/home")
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+    # Counted in memory while Redis is away: the limit still holds, nothing fails.
+    assert statuses == [401, 401, 429, 429] and home.status_code == 200
+    assert sum("storage unreachable" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_an_unknown_limit_storage_stops_start_up_with_one_line(new_database_url, app_factory):
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
+        app_factory(new_database_url("sqlite"), RATELIMIT_STORAGE_URI="carrier-pigeon://coop")

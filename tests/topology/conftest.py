@@ -39,14 +39,14 @@ class Topology:
             replica.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def redis():
     server = Redis().start()
     yield server
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def topology(new_database_url, redis, tmp_path_factory):
     stack = Topology(new_database_url("postgresql"), redis, tmp_path_factory.mktemp("topology"))
     yield stack
