@@ -1,8 +1,10 @@
 """AWS X-Ray: one segment per request from XRayMiddleware, sharing the OTEL trace id.
 
 On when `AWS_XRAY_SDK_ENABLED=true` or `AWS_XRAY_DAEMON_ADDRESS` is set (and not explicitly
-disabled). Sampling uses local rules derived from `aws/json/xray.json`, so nothing polls
-the daemon over TCP; when OTEL is on, its sampling decision is handed to X-Ray instead."""
+disabled). Sampling uses local rules derived from the centralised rule in
+`xray_sampling_rule.json` beside this module (`aws/json/xray.json` links to it, so the image,
+built from backend-flask/ alone, carries the same file), so nothing polls the daemon over TCP;
+when OTEL is on, its sampling decision is handed to X-Ray instead."""
 import json
 import logging
 import os
@@ -21,8 +23,8 @@ from . import otel
 
 log = logging.getLogger("cruddur.telemetry.xray")
 
-RULES_FILE = Path(__file__).resolve().parents[3] / "aws" / "json" / "xray.json"
-_state = {"enabled": False, "daemon": None}
+RULES_FILE = Path(__file__).resolve().with_name("xray_sampling_rule.json")
+_state = {"enabled": False, "daemon": None, "rules": None}
 
 
 def enabled_in(env=os.environ):
@@ -37,7 +39,7 @@ def enabled():
 
 
 def local_rules(path=RULES_FILE):
-    """Translate the centralised rule in aws/json/xray.json into the SDK's local rule format."""
+    """Translate the centralised rule (aws/json/xray.json) into the SDK's local rule format."""
     try:
         rule = json.loads(Path(path).read_text())["SamplingRule"]
     except (OSError, ValueError, KeyError):
@@ -103,6 +105,9 @@ def init_app(app):
         return
     global_sdk_config.set_sdk_enabled(True)
     rules = local_rules()
+    if rules is None:
+        log.warning("X-Ray sampling rule file unreadable; using the SDK's default rules",
+                    extra={"rules_file": str(RULES_FILE)})
     daemon = os.environ.get("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000")
     xray_recorder.configure(
         service=os.environ.get("OTEL_SERVICE_NAME", "backend-flask"),
@@ -116,13 +121,18 @@ def init_app(app):
     if otel.enabled():
         app.before_request(_share_trace_id)
     XRayMiddleware(app, xray_recorder)
-    _state.update(enabled=True, daemon=daemon)
+    _state.update(enabled=True, daemon=daemon, rules=rules)
 
 
 def describe():
     if not _state["enabled"]:
         return "off"
-    return f"udp {_state['daemon']}"
+    rules = _state["rules"]
+    if rules is None:
+        return f"udp {_state['daemon']} (SDK default sampling)"
+    rule = rules["rules"][0]
+    return (f"udp {_state['daemon']} (sampling rule {rule['description']}: "
+            f"rate {rule['rate']}, reservoir {rule['fixed_target']}/s)")
 
 
 def current_entity():
