@@ -93,6 +93,41 @@ class HTTPPeer:
             self.requests.append(entry)
 
 
+def otlp_spans(requests):
+    """Every span in these ExportTraceServiceRequests (messages or raw protobuf bodies), flattened."""
+    spans = []
+    for request in requests:
+        if isinstance(request, bytes):
+            body, request = request, ExportTraceServiceRequest()
+            request.ParseFromString(body)
+        for resource_spans in request.resource_spans:
+            resource = {a.key: _attr_value(a.value) for a in resource_spans.resource.attributes}
+            for scope_spans in resource_spans.scope_spans:
+                for span in scope_spans.spans:
+                    spans.append({
+                        "trace_id": span.trace_id.hex(),
+                        "span_id": span.span_id.hex(),
+                        "parent_span_id": span.parent_span_id.hex() or None,
+                        "name": span.name,
+                        "kind": KINDS[span.kind],
+                        "attributes": {a.key: _attr_value(a.value) for a in span.attributes},
+                        "status": span.status.code,
+                        "scope": scope_spans.scope.name,
+                        "resource": resource,
+                    })
+    return spans
+
+
+def xray_documents(datagrams):
+    """The segment documents in X-Ray daemon datagrams: `{"format":"json","version":1}\n{doc}`."""
+    docs = []
+    for data in datagrams:
+        header, _, body = data.decode().partition("\n")
+        assert json.loads(header) == XRayReceiver.HEADER, header
+        docs.append(json.loads(body))
+    return docs
+
+
 class OTLPReceiver(HTTPPeer):
     """Decodes ExportTraceServiceRequest protobuf posted to /v1/traces, answering like a collector."""
 
@@ -103,26 +138,9 @@ class OTLPReceiver(HTTPPeer):
         return 200, "application/x-protobuf", ExportTraceServiceResponse().SerializeToString()
 
     def spans(self):
-        spans = []
         with self.lock:
             entries = list(self.requests)
-        for entry in entries:
-            for resource_spans in entry["request"].resource_spans:
-                resource = {a.key: _attr_value(a.value) for a in resource_spans.resource.attributes}
-                for scope_spans in resource_spans.scope_spans:
-                    for span in scope_spans.spans:
-                        spans.append({
-                            "trace_id": span.trace_id.hex(),
-                            "span_id": span.span_id.hex(),
-                            "parent_span_id": span.parent_span_id.hex() or None,
-                            "name": span.name,
-                            "kind": KINDS[span.kind],
-                            "attributes": {a.key: _attr_value(a.value) for a in span.attributes},
-                            "status": span.status.code,
-                            "scope": scope_spans.scope.name,
-                            "resource": resource,
-                        })
-        return spans
+        return otlp_spans(entry["request"] for entry in entries)
 
     def trace(self, trace_id):
         return [s for s in self.spans() if s["trace_id"] == trace_id]
@@ -176,14 +194,9 @@ class XRayReceiver:
         self.sock.close()
 
     def documents(self):
-        docs = []
         with self.lock:
             datagrams = list(self.datagrams)
-        for data in datagrams:
-            header, _, body = data.decode().partition("\n")
-            assert json.loads(header) == self.HEADER, header
-            docs.append(json.loads(body))
-        return docs
+        return xray_documents(datagrams)
 
     def segments(self, trace_id=None):
         return [d for d in self.documents()
