@@ -15,6 +15,30 @@ def sign_in(url, handle):
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+def one_request(session, url, kind, n, headers, parent, tag, fault_path=None):
+    """Send request number `n` of `kind` (home, search, post, reply, fault); return its record."""
+    try:
+        if kind == "home":
+            response = session.get(f"{url}/api/activities/home", timeout=15)
+        elif kind == "search":
+            response = session.get(f"{url}/api/activities/search?term=cloud", timeout=15)
+        elif kind == "post":
+            response = session.post(f"{url}/api/activities", headers=headers, timeout=15,
+                                    json={"message": f"{tag} {n}", "ttl": "1-day"})
+        elif kind == "reply":
+            response = session.post(f"{url}/api/activities/{parent}/reply", headers=headers, timeout=15,
+                                    json={"message": f"{tag} reply {n}"})
+        else:
+            response = session.get(url + fault_path, timeout=15)
+    except requests.RequestException as exc:
+        return {"kind": kind, "status": None, "error": type(exc).__name__, "uuid": None, "trace_id": None}
+    body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else None
+    traceresponse = response.headers.get("traceresponse", "")
+    return {"kind": kind, "status": response.status_code, "error": None,
+            "uuid": body.get("uuid") if isinstance(body, dict) else None,
+            "trace_id": traceresponse.split("-")[1] if traceresponse else None, "n": n}
+
+
 def mixed_load(url, requests_total=200, threads=8, tag="load", fault_path=None):
     """Send `requests_total` requests (bounded) over `threads` connections; return one record per
     request: what was asked, the status, and the uuid of what was posted."""
@@ -29,27 +53,7 @@ def mixed_load(url, requests_total=200, threads=8, tag="load", fault_path=None):
         n, kind = job
         if not hasattr(local, "session"):
             local.session = requests.Session()
-        session = local.session
-        try:
-            if kind == "home":
-                response = session.get(f"{url}/api/activities/home", timeout=15)
-            elif kind == "search":
-                response = session.get(f"{url}/api/activities/search?term=cloud", timeout=15)
-            elif kind == "post":
-                response = session.post(f"{url}/api/activities", headers=headers, timeout=15,
-                                        json={"message": f"{tag} {n}", "ttl": "1-day"})
-            elif kind == "reply":
-                response = session.post(f"{url}/api/activities/{parent}/reply", headers=headers, timeout=15,
-                                        json={"message": f"{tag} reply {n}"})
-            else:
-                response = session.get(url + fault_path, timeout=15)
-        except requests.RequestException as exc:
-            return {"kind": kind, "status": None, "error": type(exc).__name__, "uuid": None, "trace_id": None}
-        body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else None
-        traceresponse = response.headers.get("traceresponse", "")
-        return {"kind": kind, "status": response.status_code, "error": None,
-                "uuid": body.get("uuid") if isinstance(body, dict) else None,
-                "trace_id": traceresponse.split("-")[1] if traceresponse else None, "n": n}
+        return one_request(local.session, url, kind, n, headers, parent, tag, fault_path)
 
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(one, jobs)), parent

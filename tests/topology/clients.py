@@ -7,7 +7,7 @@ import time
 import requests
 from requests.adapters import HTTPAdapter
 
-from tests.support.load import sign_in
+from tests.support.load import EXPECTED, one_request, sign_in
 
 
 class SourceAddressAdapter(HTTPAdapter):
@@ -58,31 +58,12 @@ class MixedLoad:
         self.lock = threading.Lock()
         self.workers = [threading.Thread(target=self._run, args=(i,)) for i in range(threads)]
 
-    def _one(self, session, n):
-        kind = self.KINDS[n % len(self.KINDS)]
-        url = self.url
-        try:
-            if kind == "home":
-                response = session.get(f"{url}/api/activities/home", timeout=15)
-            elif kind == "search":
-                response = session.get(f"{url}/api/activities/search?term=cloud", timeout=15)
-            elif kind == "post":
-                response = session.post(f"{url}/api/activities", headers=self.headers, timeout=15,
-                                        json={"message": f"{self.tag} {n}", "ttl": "1-day"})
-            else:
-                response = session.post(f"{url}/api/activities/{self.parent}/reply", headers=self.headers,
-                                        timeout=15, json={"message": f"{self.tag} reply {n}"})
-        except requests.RequestException as exc:
-            return {"kind": kind, "status": None, "error": type(exc).__name__, "uuid": None}
-        body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else None
-        return {"kind": kind, "status": response.status_code, "error": None,
-                "uuid": body.get("uuid") if isinstance(body, dict) else None}
-
     def _run(self, index):
         with requests.Session() as session:
             n = index
             while not self.stopping.is_set() and n < self.max_requests:
-                result = self._one(session, n)
+                result = one_request(session, self.url, self.KINDS[n % len(self.KINDS)], n, self.headers,
+                                     self.parent, self.tag)
                 with self.lock:
                     self.results.append(result)
                 n += self.threads
@@ -99,5 +80,4 @@ class MixedLoad:
         return self.results
 
     def failures(self):
-        expected = {"home": 200, "search": 200, "post": 201, "reply": 201}
-        return [r for r in self.results if r["status"] != expected[r["kind"]]]
+        return [r for r in self.results if r["status"] != EXPECTED[r["kind"]]]

@@ -1,0 +1,71 @@
+"""The real docker-compose.yml, started on the test's own engine with the test-only override."""
+import json
+import time
+from pathlib import Path
+
+from tests.support.net import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+FILES = ("-f", str(REPO / "docker-compose.yml"), "-f", str(Path(__file__).with_name("compose.test.yml")))
+PROJECT = "cruddur-compose-up"
+
+
+class Stack:
+    def __init__(self, engine, receivers_image, captured):
+        self.engine = engine
+        self.ports = {name: free_port() for name in ("ui", "collector", "moto")}
+        self.url = f"http://localhost:{self.ports['ui']}"
+        self.captured = captured
+        self.env = {
+            "CRUDDUR_TEST_UI_PORT": str(self.ports["ui"]),
+            "CRUDDUR_TEST_COLLECTOR_PORT": str(self.ports["collector"]),
+            "CRUDDUR_TEST_MOTO_PORT": str(self.ports["moto"]),
+            "CRUDDUR_TEST_RECEIVERS": receivers_image,
+            "CRUDDUR_TEST_CAPTURED": str(captured),
+            # What a user exports for their own URLs and keys; here they point at the stand-ins.
+            "FRONTEND_URL": self.url, "BACKEND_URL": self.url,
+            "OTEL_COLLECTOR_URL": f"http://localhost:{self.ports['collector']}",
+            "AWS_ENDPOINT_URL": "http://moto:5000", "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        }
+
+    def compose(self, *args, timeout=1200, check=True):
+        return self.engine.compose("-p", PROJECT, *FILES, *args, env=self.env, timeout=timeout, check=check)
+
+    def up(self, *args):
+        return self.compose("up", "--detach", "--build", "--scale", "backend-flask=2", *args)
+
+    def containers(self):
+        """docker inspect of every container of the project, stopped ones included."""
+        ids = self.compose("ps", "--all", "--quiet").stdout.split()
+        return json.loads(self.engine.docker("inspect", *ids).stdout) if ids else []
+
+    @staticmethod
+    def service(container):
+        return container["Config"]["Labels"]["com.docker.compose.service"]
+
+    def wait_healthy(self, timeout=300):
+        deadline = time.monotonic() + timeout
+        while True:
+            states = {c["Name"]: self._state(c) for c in self.containers()}
+            if states and all(state in ("healthy", "completed") for state in states.values()):
+                return states
+            if any(state in ("failed", "unhealthy") for state in states.values()) or time.monotonic() > deadline:
+                raise AssertionError(f"the stack did not become healthy: {states}\n{self.logs()[-6000:]}")
+            time.sleep(1)
+
+    def _state(self, container):
+        state = container["State"]
+        if self.service(container) == "migrate" and state["Status"] == "exited":
+            return "completed" if state["ExitCode"] == 0 else "failed"
+        return state.get("Health", {}).get("Status", state["Status"])
+
+    def logs(self, *services):
+        return self.compose("logs", "--no-color", "--no-log-prefix", *services, check=False).stdout
+
+    def captured_files(self, role):
+        folder = self.captured / role
+        return [path.read_bytes() for path in sorted(folder.glob("*.bin"))] if folder.exists() else []
+
+    def down(self, *args):
+        return self.compose("down", "--timeout", "20", *args, check=False)

@@ -1,0 +1,141 @@
+"""`docker compose up --build` run for real: the project's images built from its Dockerfiles, the
+stack started from the real docker-compose.yml, a browser through the published port, and the
+signals on the wire at the stand-in receivers. The tests run in order; the last stops the stack."""
+import json
+import time
+
+import boto3
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from tests.e2e.actions import post_crud, unique
+from tests.e2e.servers import CHROMIUM, CHROMIUM_ARGS
+from tests.support.load import sign_in
+from tests.support.receivers import otlp_spans, wait_until, xray_documents
+
+pytestmark = pytest.mark.timeout(2400)  # a cold run builds every image
+
+SERVICES = {"migrate", "backend-flask", "frontend-react-js", "db", "redis", "xray-daemon", "otel-collector",
+            "jaeger", "moto"}
+RULE = json.loads((__import__("pathlib").Path(__file__).resolve().parents[2] / "aws/json/xray.json").read_text())
+
+
+def test_every_service_is_healthy_by_its_own_healthcheck(stack):
+    containers = stack.containers()
+    assert {stack.service(c) for c in containers} == SERVICES
+    for container in containers:
+        state, name = container["State"], container["Name"]
+        if stack.service(container) == "migrate":
+            assert state["Status"] == "exited" and state["ExitCode"] == 0, name
+            continue
+        assert state["Health"]["Status"] == "healthy", name
+        assert state["Health"]["Log"][-1]["ExitCode"] == 0, name  # the check ran inside the container
+    assert sum(stack.service(c) == "backend-flask" for c in containers) == 2
+    print(f"cold start (build and up): {stack.cold_start_seconds:.0f}s")
+
+
+def test_migrations_ran_once_and_both_replicas_serve(stack):
+    assert "Running upgrade" in stack.logs("migrate")
+    assert "Running upgrade" not in stack.logs("backend-flask")
+    with requests.Session() as session:
+        for _ in range(30):
+            assert session.get(f"{stack.url}/api/activities/home", timeout=10).status_code == 200
+    replicas = [c for c in stack.containers() if stack.service(c) == "backend-flask"]
+    served = [stack.engine.docker("logs", c["Id"]).stdout.count('"path": "/api/activities/home"') for c in replicas]
+    assert all(count > 0 for count in served), served
+
+
+def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack):
+    errors = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(base_url=stack.url).new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+            page.goto("/signin")
+            page.get_by_label("Handle or email").fill("andrewbrown")
+            page.get_by_label("Password").fill("cruddur-demo")
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("navigation", name="Main").get_by_text("@andrewbrown")).to_be_visible(timeout=20_000)
+            message = unique("Hello from compose")
+            post_crud(page, message)
+            expect(page.get_by_text(message)).to_be_visible(timeout=20_000)
+            page.reload()
+            expect(page.get_by_text(message)).to_be_visible(timeout=20_000)
+        finally:
+            browser.close()
+    assert errors == []
+    stack.posted_in_browser = message
+
+
+def test_spans_segments_and_log_lines_reach_the_receivers(stack):
+    with requests.Session() as session:
+        response = session.get(f"{stack.url}/api/activities/search?term=compose", timeout=10)
+    assert response.status_code == 200
+    trace_id = response.headers["traceresponse"].split("-")[1]
+
+    def backend_spans():
+        bodies = [b for b in stack.captured_files("collector") if not b.lstrip().startswith(b"{")]
+        return [s for s in otlp_spans(bodies) if s["trace_id"] == trace_id]
+
+    assert wait_until(lambda: any(s["kind"] == "SERVER" for s in backend_spans()), timeout=30)
+    assert {s["resource"]["service.name"] for s in backend_spans()} == {"backend-flask"}
+    assert "search_activities" in {s["name"] for s in backend_spans()}
+    browser_exports = [b for b in stack.captured_files("collector") if b.lstrip().startswith(b"{")]
+    assert browser_exports, "the browser's spans reach the collector's published port"
+
+    xray_id = f"1-{trace_id[:8]}-{trace_id[8:]}"
+    segments = lambda: [d for d in xray_documents(stack.captured_files("xray")) if d.get("trace_id") == xray_id]
+    assert wait_until(lambda: any(d["name"] == "backend-flask" for d in segments()), timeout=30)
+
+    logs = boto3.client("logs", endpoint_url=f"http://127.0.0.1:{stack.ports['moto']}", region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def logged():
+        try:
+            events = logs.filter_log_events(logGroupName="cruddur")["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            return []
+        return [json.loads(e["message"]) for e in events if trace_id in e["message"]]
+
+    assert wait_until(lambda: any(line.get("path") == "/api/activities/search" for line in logged()), timeout=30)
+    line = next(line for line in logged() if line.get("path") == "/api/activities/search")
+    assert line["xray_trace_id"] == xray_id and line["client"] not in (None, "")
+
+
+def test_the_xray_rules_in_effect_are_the_committed_ones(stack):
+    rule = RULE["SamplingRule"]
+    logs = stack.logs("backend-flask")
+    lines = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    described = {line["signals"]["xray"] for line in lines if "signals" in line}
+    assert described == {f"udp xray-daemon:2000 (sampling rule {rule['RuleName']}: rate {rule['FixedRate']}, "
+                         f"reservoir {rule['ReservoirSize']}/s)"}, logs[:3000]
+
+
+def test_stop_ends_every_container_within_its_grace_period_and_data_survive_down_and_up(stack):
+    headers = sign_in(stack.url, "bayko")
+    kept = unique("Survives down and up")
+    with requests.Session() as session:
+        posted = session.post(f"{stack.url}/api/activities", json={"message": kept, "ttl": "1-day"},
+                              headers=headers, timeout=10)
+    assert posted.status_code == 201
+    began = time.monotonic()
+    stack.compose("stop")
+    stopped_in = time.monotonic() - began
+    for container in stack.containers():
+        state = container["State"]
+        assert state["Status"] == "exited", container["Name"]
+        # 137 is SIGKILL: compose waited out the grace period and killed the container.
+        assert state["ExitCode"] != 137 and not state["OOMKilled"], (container["Name"], state["ExitCode"])
+    stack.down()  # keeps the named volume
+    stack.compose("up", "--detach", "--scale", "backend-flask=2")
+    stack.wait_healthy()
+    with requests.Session() as session:
+        feed = session.get(f"{stack.url}/api/activities/@bayko", timeout=10).json()["activities"]
+        home = session.get(f"{stack.url}/api/activities/home", params={"limit": 100}, timeout=10).json()
+    assert kept in [a["message"] for a in feed]
+    assert stack.posted_in_browser in [a["message"] for a in home]
+    assert stack.logs("migrate").count("seed skipped") >= 1  # the second migrate found the data
+    print(f"docker compose stop took {stopped_in:.1f}s")
