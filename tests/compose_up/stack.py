@@ -51,7 +51,8 @@ class Stack:
             if states and all(state in ("healthy", "completed") for state in states.values()):
                 return states
             if any(state in ("failed", "unhealthy") for state in states.values()) or time.monotonic() > deadline:
-                raise AssertionError(f"the stack did not become healthy: {states}\n{self.logs()[-6000:]}")
+                raise AssertionError(f"the stack did not become healthy: {states}\n"
+                                     + self.compose("logs", "--no-color", check=False).stdout[-6000:])
             time.sleep(1)
 
     def _state(self, container):
@@ -60,8 +61,14 @@ class Stack:
             return "completed" if state["ExitCode"] == 0 else "failed"
         return state.get("Health", {}).get("Status", state["Status"])
 
-    def logs(self, *services):
-        return self.compose("logs", "--no-color", "--no-log-prefix", *services, check=False).stdout
+    def logs(self, service):
+        """What the service's containers wrote, as `docker logs` has it (no compose decoration)."""
+        out = []
+        for container in self.containers():
+            if self.service(container) == service:
+                result = self.engine.docker("logs", container["Id"], check=False)
+                out.append(result.stdout + result.stderr)
+        return "".join(out)
 
     def captured_files(self, role):
         folder = self.captured / role
