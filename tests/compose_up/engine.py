@@ -18,6 +18,7 @@ import subprocess
 import tarfile
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -100,6 +101,10 @@ class Engine:
                 self.process.wait()
         if getattr(self, "log", None):
             self.log.close()
+        # dockerd leaves its netns handle (exec/netns/default) bind-mounted under its exec root.
+        mounts = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()]
+        for mount in sorted((m for m in mounts if m.startswith(str(self.run_dir))), reverse=True):
+            run("umount", mount, check=False)
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
     def docker(self, *args, check=True, timeout=900, **kw):
@@ -180,24 +185,31 @@ class Engine:
         (work / "ctx" / "node" / "bin" / "node").chmod(0o755)
         return work
 
+    def _build_standin(self, name, key):
+        tag = f"cruddur-standin-{name}:{key}"
+        if not self.has_image(tag):
+            self.progress(f"building the {name} stand-in")
+            work = self._node_context(STANDINS / name) if name == "node" else None
+            try:
+                self.docker("build", "--network", "host", "-t", tag, work / "ctx" if work else STANDINS / name,
+                            timeout=1200)
+            finally:
+                if work:
+                    shutil.rmtree(work, ignore_errors=True)
+        return tag
+
     def build_standins(self):
+        """Every stand-in, tagged with its upstream name; the builds mostly wait on downloads, so
+        they run side by side (the receivers after the Python stand-in they are built on)."""
         base = self.base_image()
-        built = {}
-        for upstream, name in [*STANDIN_IMAGES.items(), (None, RECEIVERS)]:
-            folder = STANDINS / name
-            # The receivers are built on the Python stand-in, so they follow its key too.
-            key = _digest(base, folder, NODE_VERSION if name == "node" else "", built.get("python", "") if name == RECEIVERS else "")
-            tag = f"cruddur-standin-{name}:{key}"
-            if not self.has_image(tag):
-                self.progress(f"building the {name} stand-in")
-                work = self._node_context(folder) if name == "node" else None
-                context = work / "ctx" if work else folder
-                try:
-                    self.docker("build", "--network", "host", "-t", tag, context, timeout=1200)
-                finally:
-                    if work:
-                        shutil.rmtree(work, ignore_errors=True)
-            if upstream:
-                self.docker("tag", tag, upstream)
-            built[name] = tag
+        keys = {name: _digest(base, STANDINS / name, NODE_VERSION if name == "node" else "")
+                for name in [*STANDIN_IMAGES.values(), RECEIVERS]}
+        with ThreadPoolExecutor(3) as pool:
+            futures = {name: pool.submit(self._build_standin, name, key)
+                       for name, key in keys.items() if name != RECEIVERS}
+            built = {name: future.result() for name, future in futures.items()}
+        for upstream, name in STANDIN_IMAGES.items():
+            self.docker("tag", built[name], upstream)
+        # The receivers are built on the Python stand-in, so their key follows it too.
+        built[RECEIVERS] = self._build_standin(RECEIVERS, _digest(keys[RECEIVERS], built["python"]))
         return built

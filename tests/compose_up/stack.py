@@ -6,21 +6,31 @@ from pathlib import Path
 from tests.support.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-FILES = ("-f", str(REPO / "docker-compose.yml"), "-f", str(Path(__file__).with_name("compose.test.yml")))
+HERE = Path(__file__).resolve().parent
 PROJECT = "cruddur-compose-up"
+MOTO_UPSTREAM = "motoserver/moto:5.2.5"
 
 
 class Stack:
+    """`receivers_image` None: the upstream images, including the daemon, the collector and Jaeger."""
+
     def __init__(self, engine, receivers_image, captured):
         self.engine = engine
-        self.ports = {name: free_port() for name in ("ui", "collector", "moto")}
+        self.upstream = receivers_image is None
+        files = [REPO / "docker-compose.yml", HERE / "compose.test.yml"]
+        if not self.upstream:
+            files.append(HERE / "compose.receivers.yml")
+        self.files = [arg for path in files for arg in ("-f", str(path))]
+        self.ports = {name: free_port() for name in ("ui", "collector", "moto", "jaeger")}
         self.url = f"http://localhost:{self.ports['ui']}"
         self.captured = captured
         self.env = {
             "CRUDDUR_TEST_UI_PORT": str(self.ports["ui"]),
             "CRUDDUR_TEST_COLLECTOR_PORT": str(self.ports["collector"]),
             "CRUDDUR_TEST_MOTO_PORT": str(self.ports["moto"]),
-            "CRUDDUR_TEST_RECEIVERS": receivers_image,
+            "CRUDDUR_TEST_JAEGER_PORT": str(self.ports["jaeger"]),
+            "CRUDDUR_TEST_RECEIVERS": receivers_image or "",
+            "CRUDDUR_TEST_MOTO_IMAGE": MOTO_UPSTREAM if self.upstream else receivers_image,
             "CRUDDUR_TEST_CAPTURED": str(captured),
             # What a user exports for their own URLs and keys; here they point at the stand-ins.
             "FRONTEND_URL": self.url, "BACKEND_URL": self.url,
@@ -30,7 +40,7 @@ class Stack:
         }
 
     def compose(self, *args, timeout=1200, check=True):
-        return self.engine.compose("-p", PROJECT, *FILES, *args, env=self.env, timeout=timeout, check=check)
+        return self.engine.compose("-p", PROJECT, *self.files, *args, env=self.env, timeout=timeout, check=check)
 
     def up(self, *args):
         return self.compose("up", "--detach", "--build", "--scale", "backend-flask=2", *args)

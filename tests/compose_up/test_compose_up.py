@@ -3,6 +3,7 @@ stack started from the real docker-compose.yml, a browser through the published 
 signals on the wire at the stand-in receivers. The tests run in order; the last stops the stack."""
 import json
 import time
+from pathlib import Path
 
 import boto3
 import pytest
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.timeout(2400)  # a cold run builds every image
 
 SERVICES = {"migrate", "backend-flask", "frontend-react-js", "db", "redis", "xray-daemon", "otel-collector",
             "jaeger", "moto"}
-RULE = json.loads((__import__("pathlib").Path(__file__).resolve().parents[2] / "aws/json/xray.json").read_text())
+RULE = json.loads((Path(__file__).resolve().parents[2] / "aws" / "json" / "xray.json").read_text())
 
 
 def test_every_service_is_healthy_by_its_own_healthcheck(stack):
@@ -70,12 +71,7 @@ def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack):
     stack.posted_in_browser = message
 
 
-def test_spans_segments_and_log_lines_reach_the_receivers(stack):
-    with requests.Session() as session:
-        response = session.get(f"{stack.url}/api/activities/search?term=compose", timeout=10)
-    assert response.status_code == 200
-    trace_id = response.headers["traceresponse"].split("-")[1]
-
+def _spans_and_segments_at_the_stand_ins(stack, trace_id):
     def backend_spans():
         bodies = [b for b in stack.captured_files("collector") if not b.lstrip().startswith(b"{")]
         return [s for s in otlp_spans(bodies) if s["trace_id"] == trace_id]
@@ -85,11 +81,31 @@ def test_spans_segments_and_log_lines_reach_the_receivers(stack):
     assert "search_activities" in {s["name"] for s in backend_spans()}
     browser_exports = [b for b in stack.captured_files("collector") if b.lstrip().startswith(b"{")]
     assert browser_exports, "the browser's spans reach the collector's published port"
-
     xray_id = f"1-{trace_id[:8]}-{trace_id[8:]}"
-    segments = lambda: [d for d in xray_documents(stack.captured_files("xray")) if d.get("trace_id") == xray_id]
+
+    def segments():
+        return [d for d in xray_documents(stack.captured_files("xray")) if d.get("trace_id") == xray_id]
+
     assert wait_until(lambda: any(d["name"] == "backend-flask" for d in segments()), timeout=30)
 
+
+def test_spans_segments_and_log_lines_reach_the_receivers(stack):
+    with requests.Session() as session:
+        response = session.get(f"{stack.url}/api/activities/search?term=compose", timeout=10)
+    assert response.status_code == 200
+    trace_id = response.headers["traceresponse"].split("-")[1]
+
+    if stack.upstream:
+        # The real collector exports to Jaeger; the real daemon uploads to AWS, out of reach here.
+        def in_jaeger():
+            url = f"http://127.0.0.1:{stack.ports['jaeger']}/api/traces/{trace_id}"
+            with requests.get(url, timeout=5) as answer:
+                return answer.ok and any(s["operationName"] == "search_activities"
+                                         for t in answer.json().get("data", []) for s in t["spans"])
+
+        assert wait_until(in_jaeger, timeout=60)
+    else:
+        _spans_and_segments_at_the_stand_ins(stack, trace_id)
     logs = boto3.client("logs", endpoint_url=f"http://127.0.0.1:{stack.ports['moto']}", region_name="us-east-1",
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
@@ -102,7 +118,7 @@ def test_spans_segments_and_log_lines_reach_the_receivers(stack):
 
     assert wait_until(lambda: any(line.get("path") == "/api/activities/search" for line in logged()), timeout=30)
     line = next(line for line in logged() if line.get("path") == "/api/activities/search")
-    assert line["xray_trace_id"] == xray_id and line["client"] not in (None, "")
+    assert line["xray_trace_id"] == f"1-{trace_id[:8]}-{trace_id[8:]}" and line["client"] not in (None, "")
 
 
 def test_the_xray_rules_in_effect_are_the_committed_ones(stack):
