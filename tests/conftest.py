@@ -23,6 +23,7 @@ from tests.support.client import Api  # noqa: E402
 from tests.support.gunicorn import Gunicorn, flask_command  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
 from tests.support.receivers import MotoServer, OTLPReceiver, RollbarReceiver, XRayReceiver  # noqa: E402
+from tests.support.sockets import pytest_sessionfinish  # noqa: E402,F401  (fails a run that leaves a socket open)
 
 DATABASES = ["sqlite", "postgresql"]
 

@@ -58,8 +58,8 @@ install_hint() {
       [ "$need_python" = venv ] && pkgs+=(python3-venv)
       [ "$need_node" = no ] || pkgs+=(nodejs npm)
       printf 'sudo apt-get install %s' "${pkgs[*]}"
-      [ "$need_python" != yes ] || printf ' (Python >= 3.11: Debian 12, Ubuntu 24.04)'
-      [ "$need_node" = no ] || printf ' (Node.js 20: Debian 13; on older releases use NodeSource or nvm)'
+      [ "$need_python" != yes ] || printf ' (Debian 12 and Ubuntu 24.04 ship Python >= 3.11)'
+      [ "$need_node" = no ] || printf ' (Debian 13 ships Node.js 20; elsewhere use NodeSource or nvm)'
       ;;
     *)
       local what=()
