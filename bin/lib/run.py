@@ -42,7 +42,9 @@ class Group:
         self.children = []
 
     def start(self, argv, cwd, env):
-        child = subprocess.Popen(argv, cwd=cwd, env=env,
+        # stdin from /dev/null: the group is not the terminal's foreground group, so a child that
+        # read the terminal (vite does, for its key shortcuts) would be stopped by SIGTTIN.
+        child = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                  process_group=0 if self.pgid is None else self.pgid)
         if self.pgid is None:
             self.pgid = child.pid
