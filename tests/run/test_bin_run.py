@@ -71,8 +71,7 @@ def test_bin_run_serves_with_python_and_node_only_and_sigterm_stops_everything(c
     home.mkdir()
     env = {"PATH": path, "HOME": str(home), "LANG": "C.UTF-8", "PORT": str(port), "FRONTEND_PORT": str(ui_port),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}", "XDG_DATA_HOME": str(home / "data"),
-           "PIP_CONFIG_FILE": os.environ.get("PIP_CONFIG_FILE", ""),
-           **{k: v for k, v in os.environ.items() if k.startswith("PIP_")}}
+           **{k: v for k, v in os.environ.items() if k.startswith("PIP_")}}  # where this machine's wheels are
     log_path = tmp_path / "run.log"
     with open(log_path, "w") as log:
         run = subprocess.Popen([str(checkout / "bin" / "run")], cwd=tmp_path, env=env, stdout=log,
