@@ -27,7 +27,11 @@ def make_fake_path(directory, python=True, node=True, uname=None):
     directory.mkdir(parents=True, exist_ok=True)
     links = {name: shutil.which(name) for name in UTILITIES}
     if python:
-        links["python3"] = base_python()
+        # A wrapper that execs the interpreter, as pyenv's shims do, not a link: the .venv made
+        # with it then points at the interpreter, not into this directory (which is deleted).
+        wrapper = directory / "python3"
+        wrapper.write_text(f'#!{links["sh"]}\nexec {base_python()} "$@"\n')
+        wrapper.chmod(0o755)
     if node:
         links["node"] = shutil.which("node")
         links["npm"] = shutil.which("npm")
