@@ -11,6 +11,13 @@ keepalive = 5
 accesslog = None  # Cruddur writes its own JSON access line, with trace ids
 # The app is loaded in each worker (no preload), so telemetry exporters and threads are per process.
 preload_app = False
+# gunicorn >= 25.1 opens a control socket for `gunicornc` by default at one path per user
+# ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl), which every instance on the host
+# would take over from the last. Off, unless GUNICORN_CONTROL_SOCKET names this instance's own path.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
 
 
 def post_fork(server, worker):

@@ -11,8 +11,10 @@ sys.path.insert(0, str(ROOT / "backend-flask"))
 sys.path.insert(0, str(ROOT))
 
 # The suite sets every signal itself: nothing from the caller's shell leaks in.
+# CRUDDUR_SCREENSHOT is the tests' own: where tests/e2e writes the README's screenshot.
 for _name in list(os.environ):
-    if _name.startswith(("OTEL_", "AWS_", "ROLLBAR_", "CLOUDWATCH_", "CRUDDUR_", "HONEYCOMB_")):
+    if _name.startswith(("OTEL_", "AWS_", "ROLLBAR_", "CLOUDWATCH_", "CRUDDUR_", "HONEYCOMB_")) \
+            and _name != "CRUDDUR_SCREENSHOT":
         del os.environ[_name]
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="cruddur-test-home-")
 os.environ["SECRET_KEY"] = "test-secret-key-for-cruddur-tests"
@@ -26,6 +28,7 @@ from tests.support.client import Api  # noqa: E402
 from tests.support.gunicorn import Gunicorn, flask_command  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
 from tests.support.receivers import MotoServer, OTLPReceiver, RollbarReceiver, XRayReceiver  # noqa: E402
+from tests.support.sockets import pytest_sessionfinish  # noqa: E402,F401  (fails a run that leaves a socket open)
 
 DATABASES = ["sqlite", "postgresql"]
 

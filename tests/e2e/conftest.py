@@ -1,4 +1,6 @@
 """Browser tests: headless Chromium against gunicorn and the built frontend, on loopback."""
+import os
+
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
@@ -8,6 +10,9 @@ from .browser_spans import BrowserSpanReceiver
 from .servers import CHROMIUM, CHROMIUM_ARGS, StaticFrontend, build_frontend, free_port, require_chromium, start_backend
 
 DEMO_PASSWORD = "cruddur-demo"
+# The README's picture: `CRUDDUR_SCREENSHOT=$PWD/docs/screenshots/home.png .venv/bin/python -m pytest tests/e2e`
+# refreshes it.
+SCREENSHOT_ENV = "CRUDDUR_SCREENSHOT"
 expect.set_options(timeout=10_000)
 
 
@@ -47,6 +52,30 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def home_screenshot(browser, stack, tmp_path_factory):
+    """The README's screenshot of the home feed, signed in as andrewbrown, taken before any test
+    runs: the freshly seeded database holds the demo data only, and no test crud yet."""
+    path = os.environ.get(SCREENSHOT_ENV) or str(tmp_path_factory.mktemp("screenshot") / "home.png")
+    context = browser.new_context(base_url=stack["ui"], viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto("/signin")
+        page.get_by_label("Handle or email").fill("andrewbrown")
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("navigation", name="Main").get_by_text("@andrewbrown")).to_be_visible()
+        page.goto("/")
+        messages = page.locator(".activity-feed .activity-item .message")
+        expect(messages.first).to_be_visible()
+        page.screenshot(path=path)
+        yield {"path": path, "messages": messages.all_inner_texts(), "errors": errors}
+    finally:
+        context.close()
 
 
 def _is_unexpected(message):

@@ -1,17 +1,24 @@
 """Posting, reading, replying and validation, as a person does it in the browser."""
-import os
 import re
 from pathlib import Path
 
 from playwright.sync_api import expect
 
+from cruddur.seed import CRUDS
+
 from .actions import first_message, post_crud, unique
 
-# The README's picture: `CRUDDUR_SCREENSHOT=docs/screenshots/home.png bin/test tests/e2e` refreshes it.
-SCREENSHOT_ENV = "CRUDDUR_SCREENSHOT"
+
+def test_readme_screenshot_shows_the_seeded_demo_data_only(home_screenshot):
+    seeded = {message for _, message, *_ in CRUDS} | {reply for *_, replies in CRUDS for _, reply in replies}
+    assert home_screenshot["messages"], "the feed was empty"
+    assert set(home_screenshot["messages"]) <= seeded, home_screenshot["messages"]
+    assert "This crud has expired and must never be seen." not in home_screenshot["messages"]
+    assert home_screenshot["errors"] == []
+    assert Path(home_screenshot["path"]).read_bytes().startswith(b"\x89PNG")
 
 
-def test_signed_in_crud_appears_first_on_home_and_on_the_profile(page, sign_in, tmp_path):
+def test_signed_in_crud_appears_first_on_home_and_on_the_profile(page, sign_in):
     sign_in("andrewbrown")
     message = unique("Hello from the browser")
     form = post_crud(page, message)
@@ -23,11 +30,6 @@ def test_signed_in_crud_appears_first_on_home_and_on_the_profile(page, sign_in, 
     first = page.locator(".activity-feed > .activity-item").first
     expect(first.locator(".expires").first).to_have_text(re.compile(r"expires in (23h|1d)"))
     expect(first.locator("time").first).to_have_text(re.compile(r"^(now|\d+s)$"))
-
-    screenshot = Path(os.environ.get(SCREENSHOT_ENV) or tmp_path / "home.png")
-    screenshot.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(screenshot))
-    assert screenshot.read_bytes().startswith(b"\x89PNG")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Profile").click()
     expect(page).to_have_url(re.compile(r"/@andrewbrown$"))

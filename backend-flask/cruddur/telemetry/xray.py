@@ -5,6 +5,7 @@ disabled). Sampling uses local rules derived from the centralised rule in
 `xray_sampling_rule.json` beside this module (`aws/json/xray.json` links to it, so the image,
 built from backend-flask/ alone, carries the same file), so nothing polls the daemon over TCP;
 when OTEL is on, its sampling decision is handed to X-Ray instead."""
+import atexit
 import json
 import logging
 import os
@@ -99,9 +100,28 @@ def _share_trace_id():
         log.debug("could not share the trace id with X-Ray", exc_info=True)
 
 
+def _close_emitter(emitter):
+    sock = getattr(emitter, "_socket", None)
+    if sock is not None:
+        sock.close()
+
+
+def _close_current_emitter():
+    _close_emitter(xray_recorder.emitter)
+
+
+# The SDK's recorder opens a UDP socket for its default emitter when it is imported. Cruddur never
+# sends through that emitter (init_app replaces it, or switches the SDK off), so its socket is
+# closed here; a replaced emitter's socket is closed at once, and the last one at exit.
+_close_current_emitter()
+atexit.register(_close_current_emitter)
+
+
 def init_app(app):
+    previous = xray_recorder.emitter
     if not enabled_in():
         global_sdk_config.set_sdk_enabled(False)
+        _close_emitter(previous)  # nothing sends while the SDK is off
         return
     global_sdk_config.set_sdk_enabled(True)
     rules = local_rules()
@@ -109,15 +129,18 @@ def init_app(app):
         log.warning("X-Ray sampling rule file unreadable; using the SDK's default rules",
                     extra={"rules_file": str(RULES_FILE)})
     daemon = os.environ.get("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000")
+    emitter = SegmentEmitter(daemon)
     xray_recorder.configure(
         service=os.environ.get("OTEL_SERVICE_NAME", "backend-flask"),
         dynamic_naming=os.environ.get("AWS_XRAY_URL") or None,
         daemon_address=daemon,
-        emitter=SegmentEmitter(daemon),
+        emitter=emitter,
         context_missing=os.environ.get("AWS_XRAY_CONTEXT_MISSING", "IGNORE_ERROR"),
         sampler=LocalSampler(rules) if rules else LocalSampler(),
         plugins=(),
     )
+    if previous is not emitter:
+        _close_emitter(previous)
     if otel.enabled():
         app.before_request(_share_trace_id)
     XRayMiddleware(app, xray_recorder)
