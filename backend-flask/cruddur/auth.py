@@ -12,6 +12,7 @@ from .db import utcnow
 from .errors import ApiError
 
 ISSUER = "cruddur"
+AUTHENTICATED = "cruddur.authenticated"
 ALGORITHM = "HS256"
 _hasher = PasswordHasher()
 
@@ -90,14 +91,37 @@ def _verify(token):
 
 
 def authenticate():
-    """Set g.current_user from the bearer token, or None when no token is sent."""
-    token = _bearer_token()
-    g.current_user = _verify(token) if token else None
+    """Set g.current_user from the bearer token, or None when no token is sent; once per request."""
+    # Marked on the request, not on g: g belongs to the app context, which can outlive a request.
+    if not request.environ.get(AUTHENTICATED):
+        request.environ[AUTHENTICATED] = True
+        g.current_user = None  # an invalid token leaves nobody signed in, whatever is raised next
+        token = _bearer_token()
+        g.current_user = _verify(token) if token else None
     return g.current_user
+
+
+# Sign-in and sign-up take no bearer token: a stale one left in the browser must not stop anyone
+# from signing in again, so they ignore it.
+TOKEN_FREE_BLUEPRINTS = ("auth",)
+
+
+def _authenticate_request():
+    """Every routed request with a token is authenticated before its view runs, so the access log's
+    `user` and Rollbar's `person` are known on every route, and an invalid or expired token is 401
+    on every route, whether the route requires sign-in or only accepts it (as the home feed)."""
+    if request.endpoint is None or request.blueprint in TOKEN_FREE_BLUEPRINTS:
+        g.current_user = None
+        return
+    authenticate()
 
 
 def current_user():
     return g.get("current_user")
+
+
+def init_app(app):
+    app.before_request(_authenticate_request)  # after telemetry's hooks: it may answer 401
 
 
 def login_required(view):
