@@ -12,6 +12,15 @@ accesslog = None  # Cruddur writes its own JSON access line, with trace ids
 preload_app = False
 
 
+def on_starting(server):
+    """Read the configuration once in the arbiter: a setting Cruddur cannot run with (such as a
+    short SECRET_KEY in production) stops gunicorn here with its one line, instead of every
+    worker failing in turn."""
+    from cruddur.config import Config
+
+    Config()
+
+
 def post_fork(server, worker):
     from cruddur import telemetry
 
