@@ -155,7 +155,7 @@ def test_search_is_served_by_an_index_on_postgresql(app):
         connection.exec_driver_sql("SET enable_seqscan = off")
         try:
             plan = "\n".join(r[0] for r in connection.exec_driver_sql(
-                "EXPLAIN SELECT id FROM activities WHERE message_folded LIKE '%emile%'").all())
+                "EXPLAIN SELECT id FROM activities WHERE message_folded LIKE '%%emile%%'").all())
         finally:
             connection.exec_driver_sql("RESET enable_seqscan")
         assert "ix_activities_message_folded_trgm" in plan, plan
