@@ -4,7 +4,8 @@ on a fresh, seeded SQLite database, on loopback:
 - the home feed's first page (`?limit=1`) in bytes, and its median time over 20 requests, when its
   crud has N replies (posted through the API, default 1,500);
 - the sign-up probing rate: a bounded loop of sign-ups with a taken handle and a new candidate
-  email each time, one client, sequential (what an attacker enumerating accounts would do).
+  email each time, one client, sequential (what an attacker enumerating accounts would do), and
+  beside it the rate of failed sign-ins for unknown logins.
 
     .venv/bin/python -m bench.hostile_input                      # this checkout's backend
     .venv/bin/python -m bench.hostile_input --backend /tmp/old/backend-flask --label before
@@ -81,12 +82,25 @@ def signup_probes(session, url, probes):
             "statuses": statuses}
 
 
+def signin_probes(session, url, probes):
+    """Failed sign-ins for unknown logins, for comparison (kept under the per-address limit)."""
+    statuses = {}
+    started = time.perf_counter()
+    for n in range(probes):
+        response = session.post(url + "/api/auth/signin", json={"login": f"nobody{n}", "password": "probe-password"})
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+    elapsed = time.perf_counter() - started
+    return {"signin_probes": probes, "seconds": round(elapsed, 2), "probes_per_second": round(probes / elapsed, 1),
+            "statuses": statuses}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default=str(ROOT / "backend-flask"))
     parser.add_argument("--label", default="this checkout")
     parser.add_argument("--replies", type=int, default=1500)
     parser.add_argument("--probes", type=int, default=100)
+    parser.add_argument("--signin-probes", type=int, default=30, help="at most the per-address limit (50/minute)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cruddur-hostile-") as workdir:
         process, url = serve(args.backend, workdir)
@@ -94,6 +108,7 @@ def main():
             session = requests.Session()
             print(json.dumps({"label": args.label, **feed_page(session, url, args.replies)}), flush=True)
             print(json.dumps({"label": args.label, **signup_probes(session, url, args.probes)}), flush=True)
+            print(json.dumps({"label": args.label, **signin_probes(session, url, args.signin_probes)}), flush=True)
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
