@@ -20,6 +20,21 @@ else:
     control_socket_disable = True
 
 
+def on_starting(server):
+    """Read the configuration once in the arbiter: a setting Cruddur cannot run with (such as a
+    short SECRET_KEY in production) stops gunicorn here with its one line, instead of every
+    worker failing in turn. config.py is loaded on its own: importing the `cruddur` package here
+    would load the app and its telemetry in the arbiter, before the fork."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("cruddur_config_check",
+                                                  Path(__file__).resolve().parent / "cruddur" / "config.py")
+    config = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(config)
+    config.Config()
+
+
 def post_fork(server, worker):
     from cruddur import telemetry
 

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from tests.support.gunicorn import BACKEND, backend_env, flask_command
 
 sys.path.insert(0, str(BACKEND))
-from cruddur.models import Activity, User  # noqa: E402  (the app's own tables and column types)
+from cruddur.models import Activity, User, fold  # noqa: E402  (the app's own tables and column types)
 
 BENCH_USERS = 1000
 REPLY_SHARE = 0.2
@@ -80,9 +80,10 @@ def generate(size, first_user_id, first_activity_id, password_hash, now, seed=8)
     activities = []
     for row, author in zip(rows, authors):
         created, expires, parent, row_id = row
+        message = " ".join(rng.choices(WORDS, k=rng.randint(4, 24))).capitalize()
         activities.append({
             "id": row_id, "uuid": _rng_uuid(rng), "user_id": author,
-            "message": " ".join(rng.choices(WORDS, k=rng.randint(4, 24))).capitalize(),
+            "message": message, "message_folded": fold(message),
             "likes_count": 0, "replies_count": counts.get(row_id, 0), "reposts_count": 0,
             "reply_to_activity_id": parent[3] if parent else None,
             "created_at": created, "expires_at": expires,

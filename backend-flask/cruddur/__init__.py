@@ -5,7 +5,7 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, cognito, db, errors, routes, security, telemetry
+from . import auth, cli, cognito, db, errors, routes, security, telemetry
 from .config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -31,6 +31,7 @@ def create_app(overrides=None):
     )
     security.init_app(app)  # after telemetry: its rate-limit hook may answer 429
     cognito.init_app(app)
+    auth.init_app(app)  # the caller, from a bearer token, for every route's views and logs
     routes.init_app(app)
     cli.init_app(app)
     if app.config["PROXY_HOPS"]:

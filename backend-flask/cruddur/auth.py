@@ -94,9 +94,10 @@ AUTHENTICATION_KEY = "cruddur.authentication"
 
 def authenticate():
     """Set g.current_user from the bearer token, or None when no token is sent. The token is
-    verified once per request, however many hooks and decorators ask."""
-    # Kept on the request (its WSGI environ), not on g: an app context, and so g, can outlive
-    # one request.
+    verified once per request, however many hooks and decorators ask, and a bad one is raised
+    again to each of them."""
+    # Kept on the request (its WSGI environ), not on g: g belongs to the app context, which can
+    # outlive a request.
     outcome = request.environ.get(AUTHENTICATION_KEY)
     if outcome is None:
         try:
@@ -106,6 +107,7 @@ def authenticate():
             outcome = exc
         request.environ[AUTHENTICATION_KEY] = outcome
     if isinstance(outcome, ApiError):
+        g.current_user = None  # an invalid token leaves nobody signed in
         raise outcome
     g.current_user = outcome or None
     return g.current_user
@@ -121,8 +123,27 @@ def authenticate_quietly():
         return None
 
 
+# Sign-in and sign-up take no bearer token: a stale one left in the browser must not stop anyone
+# from signing in again, so they ignore it.
+TOKEN_FREE_BLUEPRINTS = ("auth",)
+
+
+def _authenticate_request():
+    """Every routed request with a token is authenticated before its view runs, so the access log's
+    `user` and Rollbar's `person` are known on every route, and an invalid or expired token is 401
+    on every route, whether the route requires sign-in or only accepts it (as the home feed)."""
+    if request.endpoint is None or request.blueprint in TOKEN_FREE_BLUEPRINTS:
+        g.current_user = None
+        return
+    authenticate()
+
+
 def current_user():
     return g.get("current_user")
+
+
+def init_app(app):
+    app.before_request(_authenticate_request)  # after telemetry's hooks: it may answer 401
 
 
 def login_required(view):

@@ -47,6 +47,17 @@ ENV_VARS = (
 )
 
 
+SECRET_KEY_MIN_BYTES = 32  # HS256 tokens and signed cursors; RFC 7518 asks for a key as long as the hash
+
+
+class ConfigError(SystemExit):
+    """A setting Cruddur cannot start with. A SystemExit with a message: `flask` and gunicorn
+    print the one line and stop (exit status 1), with no traceback to read through."""
+
+    def __init__(self, message):
+        super().__init__(f"cruddur: configuration error: {message}")
+
+
 def _default_database_url():
     data_dir = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "cruddur"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -74,6 +85,10 @@ class Config:
         self.BACKEND_URL = env.get("BACKEND_URL", "http://localhost:4567")
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or _default_database_url()
         self.SECRET_KEY = env.get("SECRET_KEY") or self._secret_for(self.ENV)
+        if self.ENV == "production" and len(self.SECRET_KEY.encode()) < SECRET_KEY_MIN_BYTES:
+            raise ConfigError(f"SECRET_KEY is {len(self.SECRET_KEY.encode())} bytes; CRUDDUR_ENV=production "
+                              f"needs at least {SECRET_KEY_MIN_BYTES} (e.g. python -c 'import secrets; "
+                              f"print(secrets.token_urlsafe(48))')")
         self.MAX_CONTENT_LENGTH = 64 * 1024
         self.ACCESS_TOKEN_TTL_SECONDS = 24 * 3600
         self.PAGE_LIMIT_DEFAULT = 20
@@ -99,7 +114,7 @@ class Config:
     @staticmethod
     def _secret_for(environment):
         if environment != "development":
-            raise RuntimeError("SECRET_KEY must be set when CRUDDUR_ENV is not development")
+            raise ConfigError("SECRET_KEY must be set when CRUDDUR_ENV is not development")
         return _dev_secret_key()
 
     def as_mapping(self):

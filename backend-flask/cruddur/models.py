@@ -1,4 +1,5 @@
 """Cruddur's tables: users, activities (cruds and replies), conversations and their messages."""
+import unicodedata
 import uuid as uuid_lib
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
@@ -11,6 +12,16 @@ MESSAGE_MAX = 1024
 
 def new_uuid():
     return str(uuid_lib.uuid4())
+
+
+def fold(text):
+    """The form search compares: NFC, then Unicode case folding (any script: `Émile` and `émile`,
+    `STRASSE` and `straße`). Python does it, so SQLite and PostgreSQL match the same rows."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def _folded_message(context):
+    return fold(context.get_current_parameters()["message"])
 
 
 class User(db.Model):
@@ -32,6 +43,8 @@ class Activity(db.Model):
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     message: Mapped[str] = mapped_column(String(MESSAGE_MAX))
+    # fold(message), kept by the app on every insert; search reads it (a trigram index on PostgreSQL).
+    message_folded: Mapped[str] = mapped_column(Text, default=_folded_message)
     likes_count: Mapped[int] = mapped_column(Integer, default=0)
     replies_count: Mapped[int] = mapped_column(Integer, default=0)
     reposts_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -53,9 +66,9 @@ class Activity(db.Model):
         Index("ix_activities_created", "created_at", "id"),  # search's order, replies included
         Index("ix_activities_user_cruds", "user_id", "expires_at", postgresql_where=text("reply_to_activity_id IS NULL"),
               sqlite_where=text("reply_to_activity_id IS NULL")),  # a profile's cruds_count
-        # Search (ILIKE '%term%') on PostgreSQL; SQLite has no index that serves it.
-        Index("ix_activities_message_trgm", "message", postgresql_using="gin",
-              postgresql_ops={"message": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        # Search (message_folded LIKE '%term%') on PostgreSQL; SQLite has no index that serves it.
+        Index("ix_activities_message_folded_trgm", "message_folded", postgresql_using="gin",
+              postgresql_ops={"message_folded": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
         Index("ix_activities_user_feed", "user_id", "created_at", "id"),
     )
 
@@ -68,6 +81,17 @@ class MessageGroup(db.Model):
     updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
 
     members = relationship(User, secondary="message_group_members", lazy="selectin")
+
+
+class MessageGroupPair(db.Model):
+    """The one conversation between two users: its primary key is the ordered pair of their ids,
+    so the database itself refuses a second one, however many first messages race."""
+    __tablename__ = "message_group_pairs"
+    user_low_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    user_high_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    message_group_id: Mapped[int] = mapped_column(ForeignKey("message_groups.id"), unique=True)
+
+    __table_args__ = (CheckConstraint("user_low_id < user_high_id", name="ordered"),)
 
 
 class MessageGroupMember(db.Model):

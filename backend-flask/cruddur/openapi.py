@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from . import validation
+from .services.activity_queries import INLINE_REPLIES
 from .validation import CreateActivityBody, CreateMessageBody, ReplyBody, SigninBody, SignupBody
 
 REF = "#/components/schemas/{model}"
@@ -58,7 +59,11 @@ class Activity(Closed):
     replies_count: int
     reposts_count: int
     reply_to_activity_uuid: UUID | None
-    replies: list["Activity"] = Field(default=[], description="in feeds and pages; absent on nested replies")
+    replies: list["Activity"] = Field(
+        default=[], max_length=INLINE_REPLIES,
+        description=f"in feeds: at most the {INLINE_REPLIES} latest live replies, oldest first (`replies_count` counts "
+                    "them all; the activity's page lists every one); absent on replies and on the "
+                    "activity of a page")
 
 
 class Profile(Closed):
@@ -76,7 +81,8 @@ class UserFeed(Closed):
 
 class ActivityPage(Closed):
     activity: Activity
-    replies: list[Activity]
+    replies: list[Activity] = Field(description="a page of its live replies, oldest first; the next page "
+                                                "is in the Link header")
 
 
 class MessageGroup(Closed):
@@ -108,8 +114,11 @@ FIELD_RULES = {
 }
 
 ERROR_TEXT = {
-    400: "malformed JSON, wrong types, a NUL character, or a bad `limit` or `cursor`",
-    401: "bad credentials, or a missing, invalid or expired bearer token",
+    400: "malformed JSON (`body_invalid_json`), wrong types, a string that is not Unicode text "
+         "(`body_invalid_text`, e.g. a lone surrogate `\\ud800`), a NUL character (`nul_character`), "
+         "or a bad `limit` or a cursor the server did not issue for this list (`cursor_invalid`)",
+    401: "bad credentials, or an invalid or expired bearer token (on every route that takes one, "
+         "also where signing in is optional), or none where one is required",
     404: "unknown resource",
     413: "body larger than 64 KiB",
     422: "every failed validation rule",
@@ -120,10 +129,12 @@ ERROR_TEXT = {
 PAGE = ("limit", "cursor")
 
 
-def op(summary, ok, auth=None, body=None, errors=(), query=(), status=200, array=False, tag="activities",
+def op(summary, ok, auth="optional", body=None, errors=(), query=(), status=200, array=False, tag="activities",
        database=True):
+    """An operation; every route but sign-in and sign-up reads a bearer token when one is sent
+    (`optional`), and answers an invalid one with 401."""
     return {"summary": summary, "ok": ok, "auth": auth, "body": body,
-            "errors": set(errors) | ({503} if database else set()),
+            "errors": set(errors) | ({503} if database else set()) | ({401} if auth else set()),
             "query": query, "status": status, "array": array, "tag": tag}
 
 
@@ -133,11 +144,11 @@ OPERATIONS = {
                                errors=()),
     "general.openapi_document": op("This OpenAPI document", None, tag="general", database=False),
     "general.rollbar_test": op("Send a warning to Rollbar", "text", tag="general", database=False),
-    "auth.sign_up": op("Create an account and sign in", "Session", body=SignupBody, status=201,
+    "auth.sign_up": op("Create an account and sign in", "Session", auth=None, body=SignupBody, status=201,
                        errors=(400, 413, 422, 429), tag="auth"),
-    "auth.sign_in": op("Sign in by handle or email", "Session", body=SigninBody,
+    "auth.sign_in": op("Sign in by handle or email", "Session", auth=None, body=SigninBody,
                        errors=(400, 401, 413, 422, 429), tag="auth"),
-    "activities.home": op("Live cruds, newest first", "Activity", array=True, auth="optional",
+    "activities.home": op("Live cruds, newest first, each with its latest replies", "Activity", array=True,
                           errors=(400, 401), query=PAGE),
     "activities.notifications": op("Replies to and mentions of the caller", "Activity", array=True,
                                    auth="required", errors=(400, 401), query=PAGE),
@@ -145,10 +156,12 @@ OPERATIONS = {
                             errors=(400, 422), query=("term", *PAGE)),
     "activities.user_feed": op("A user's profile and live cruds", "UserFeed", errors=(400, 404),
                                query=PAGE),
-    "activities.show": op("One live crud and its replies", "ActivityPage", errors=(400, 404)),
+    "activities.show": op("One live activity and a page of its replies, oldest first", "ActivityPage",
+                          errors=(400, 404), query=PAGE),
     "activities.create": op("Post a crud", "Activity", auth="required", body=CreateActivityBody,
                             status=201, errors=(400, 401, 413, 422, 429)),
-    "activities.reply": op("Reply to a live activity", "Activity", auth="required", body=ReplyBody,
+    "activities.reply": op("Reply to a live crud (a reply to a reply is 422 `reply_to_reply`)", "Activity",
+                           auth="required", body=ReplyBody,
                            status=201, errors=(400, 401, 404, 413, 422, 429)),
     "users.short": op("A user's public card", "UserShort", errors=(400, 404), tag="users"),
     "messages.groups": op("The caller's conversations, most recent first", "MessageGroup", array=True,

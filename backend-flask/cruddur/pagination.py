@@ -1,15 +1,32 @@
-"""Keyset pagination over (created_at, id): an opaque cursor in, a `Link: rel="next"` header out."""
+"""Keyset pagination over (created_at, id): a signed cursor in, a `Link: rel="next"` header out.
+
+A cursor is the last row's (created_at, id), signed with the app's SECRET_KEY (itsdangerous) for
+the list that issued it. Anything else (forged, edited, truncated, from another list, or signed
+under an old key) is `400 cursor_invalid` before any query runs, whatever it decodes to. The
+payload is then parsed by a strict, bounded type, so even a cursor the server signed cannot carry
+a value the database would reject."""
 import base64
+import hashlib
 import binascii
-import json
-from datetime import datetime
-from urllib.parse import urlencode
+from datetime import datetime, timezone
+from typing import Annotated
+from urllib.parse import quote, urlencode
 
 from flask import current_app, request
+from itsdangerous import BadSignature, Signer
+from pydantic import AwareDatetime, Field, TypeAdapter, ValidationError
 from sqlalchemy import and_, or_
 
 from .errors import ApiError
 from .validation import query_int
+
+CURSOR_MAX_CHARS = 200
+ROW_ID_MAX = 2**31 - 1  # PostgreSQL's integer; SQLite's rowid holds more, so this bounds both
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+CursorPayload = TypeAdapter(
+    tuple[AwareDatetime, Annotated[int, Field(strict=True, ge=1, le=ROW_ID_MAX)]],
+)
 
 
 class Page:
@@ -20,9 +37,9 @@ class Page:
         self.after = after  # (created_at, id) of the last row already seen, or None
 
     @classmethod
-    def from_request(cls):
+    def from_request(cls, default_limit=None):
         config = current_app.config
-        limit = query_int("limit", config["PAGE_LIMIT_DEFAULT"], 1, config["PAGE_LIMIT_MAX"])
+        limit = query_int("limit", default_limit or config["PAGE_LIMIT_DEFAULT"], 1, config["PAGE_LIMIT_MAX"])
         return cls(limit, decode_cursor(request.args.get("cursor")))
 
     def apply(self, query, created_col, id_col, newest_first=True):
@@ -44,29 +61,43 @@ class Page:
         return rows, encode_cursor(*key(rows[-1]))
 
 
+def _signer():
+    # One salt per list: a cursor from the messages of one list means nothing to another.
+    return Signer(current_app.config["SECRET_KEY"], salt=f"cruddur.cursor:{request.endpoint}",
+                  digest_method=hashlib.sha256)
+
+
 def encode_cursor(created_at, row_id):
-    raw = json.dumps([created_at.isoformat(), row_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    raw = CursorPayload.dump_json((created_at.astimezone(timezone.utc), row_id))
+    payload = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _signer().sign(payload).decode()
 
 
 def decode_cursor(cursor):
     if not cursor:
         return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, row_id = json.loads(raw)
-        created_at = datetime.fromisoformat(created)
-        if created_at.tzinfo is None or not isinstance(row_id, int):
+        if len(cursor) > CURSOR_MAX_CHARS:
+            raise ValueError
+        payload = _signer().unsign(cursor.encode("ascii"))
+        raw = base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4))
+        created_at, row_id = CursorPayload.validate_json(raw, strict=True)
+        created_at = created_at.astimezone(timezone.utc)
+        if not EARLIEST <= created_at <= LATEST:
             raise ValueError
         return created_at, row_id
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+    except (BadSignature, ValidationError, ValueError, OverflowError, binascii.Error, UnicodeError):
         raise ApiError(400, "cursor_invalid") from None
 
 
 def link_header(next_cursor):
-    """The RFC 8288 Link header for the next page, keeping the request's other arguments."""
+    """The RFC 8288 Link header for the next page, keeping the request's other arguments.
+
+    The URL starts with BACKEND_URL, the API's public address, never with the request's Host
+    header, which any client can set."""
     if not next_cursor:
         return {}
     args = {k: v for k, v in request.args.items() if k != "cursor"}
     args["cursor"] = next_cursor
-    return {"Link": f'<{request.base_url}?{urlencode(args)}>; rel="next"'}
+    base = current_app.config["BACKEND_URL"].rstrip("/")
+    return {"Link": f'<{base}{quote(request.path, safe="/@:")}?{urlencode(args)}>; rel="next"'}

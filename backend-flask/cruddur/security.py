@@ -13,13 +13,15 @@ logs one warning and counts in each worker's memory until Redis answers again: r
 fail because the limit store is down.
 """
 import hashlib
+import io
 import re
 
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limit, Limiter
 from flask_limiter.errors import RateLimitExceeded
 from limits import parse_many
 from limits.errors import ConfigurationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import auth
 from .errors import ApiError, error_response
@@ -86,30 +88,69 @@ LIMITS = (
 )
 
 
-def _has_nul(value):
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _strings(value):
+    """Every string in a decoded JSON value, keys included, without recursion (the parser has
+    already bounded the depth)."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
-                return True
+            yield item
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
+
+
+def _first_problem(values):
+    """`nul_character` or `body_invalid_text` for the first string that cannot be stored as text."""
+    for text in _strings(values):
+        if "\x00" in text:
+            return "nul_character"
+        if SURROGATE.search(text):  # a lone "\ud800": not Unicode text, cannot be encoded as UTF-8
+            return "body_invalid_text"
+    return None
+
+
+def _bounded_stream():
+    """A chunked body (no Content-Length) over MAX_CONTENT_LENGTH is 413, as a declared one is.
+
+    Werkzeug stops reading such a stream at the limit and hands back the truncated bytes, which
+    would then fail as malformed JSON (400). Read one byte more than the limit to know."""
+    environ = request.environ
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is None or request.content_length is not None or "wsgi.input_terminated" not in environ:
+        return
+    stream, data = environ["wsgi.input"], bytearray()
+    while len(data) <= limit:
+        chunk = stream.read(min(64 * 1024, limit + 1 - len(data)))
+        if not chunk:
+            break
+        data.extend(chunk)
+    if len(data) > limit:
+        raise RequestEntityTooLarge()
+    environ["wsgi.input"] = io.BytesIO(bytes(data))
+    environ["CONTENT_LENGTH"] = str(len(data))
+    request.__dict__.pop("stream", None)  # Werkzeug caches the wrapped stream on first use
 
 
 def _screen_request():
-    """400 for input no route can use: NUL characters (PostgreSQL text cannot hold them) in the
-    path, query or JSON body, and JSON nested too deeply for the parser."""
+    """400 for input no route can use, before a model or the database sees it: NUL characters
+    (PostgreSQL text cannot hold them) and strings that are not Unicode text (lone surrogates,
+    which JSON's \\u escapes can spell) in the path, query or JSON body; JSON nested too deeply
+    for the parser. A chunked body over the size limit is 413."""
+    _bounded_stream()
     try:
         body = request.get_json(silent=True) if request.is_json else None
     except RecursionError:
         raise ApiError(400, "body_invalid_json") from None
-    if _has_nul([request.path, *request.args.keys(), *request.args.values(), body]):
-        raise ApiError(400, "nul_character")
+    problem = _first_problem([request.path, *request.args.keys(), *request.args.values(), body])
+    if problem:
+        raise ApiError(400, problem)
 
 
 def _rate_limited(exc: RateLimitExceeded):

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from .auth import hash_password
 from .db import transaction, utcnow
-from .models import Activity, Message, MessageGroup, MessageGroupMember, User
+from .models import Activity, Message, MessageGroup, MessageGroupMember, MessageGroupPair, User
 
 DEMO_PASSWORD = "cruddur-demo"
 
@@ -66,6 +66,8 @@ def seed_demo_data():
         session.flush()
         session.add_all([MessageGroupMember(message_group_id=group.id, user_id=users[h].id)
                          for h in ("andrewbrown", "bayko")])
+        low, high = sorted(users[h].id for h in ("andrewbrown", "bayko"))
+        session.add(MessageGroupPair(user_low_id=low, user_high_id=high, message_group_id=group.id))
         for minutes, (author, text) in enumerate(CONVERSATION):
             session.add(Message(message_group_id=group.id, user=users[author], message=text,
                                 created_at=group.created_at + timedelta(minutes=5 * minutes)))

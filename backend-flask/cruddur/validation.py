@@ -1,5 +1,6 @@
 """Request bodies validated with pydantic: 400 for bad JSON or types, 422 listing every failed rule."""
 import re
+import unicodedata
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -22,9 +23,25 @@ HANDLE_RE = re.compile(r"^[a-z0-9_]{3,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
+# Characters that draw nothing: format characters (zero-width space and joiners, U+2060 word joiner,
+# the BOM U+FEFF, bidi marks), controls and separators of any script (str.isspace: U+3000, U+00A0,
+# ...), and the fillers that render as blanks though Unicode calls them letters or symbols.
+INVISIBLE_CATEGORIES = {"Cf", "Cc", "Zs", "Zl", "Zp"}
+BLANK_LOOKING = set("\u115f\u1160\u3164\uffa0\u2800\u180e\u034f")
+
+
+def _invisible(char):
+    return char.isspace() or char in BLANK_LOOKING or unicodedata.category(char) in INVISIBLE_CATEGORIES
+
+
+def is_blank(value):
+    """True when the text shows nothing: empty, or only whitespace and invisible characters."""
+    return all(_invisible(c) for c in value)
+
+
 def _text(field, value, maximum):
     value = value.strip()
-    if not value:
+    if is_blank(value):
         raise PydanticCustomError(f"{field}_blank", f"{field} is blank")
     if len(value) > maximum:
         raise PydanticCustomError(f"{field}_exceed_max_chars", f"{field} exceeds {maximum} characters")
@@ -115,7 +132,7 @@ class SigninBody(Body):
     @classmethod
     def _login(cls, v):
         v = v.strip().lower()
-        if not v:
+        if is_blank(v):
             raise PydanticCustomError("login_blank", "login is blank")
         return v
 

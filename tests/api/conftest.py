@@ -8,7 +8,7 @@ from cruddur.db import db
 from cruddur.seed import seed_demo_data
 from tests.support.client import Api
 
-TABLES = ("messages", "message_group_members", "message_groups", "activities", "users")
+TABLES = ("messages", "message_group_members", "message_group_pairs", "message_groups", "activities", "users")
 
 
 @pytest.fixture(scope="session")

@@ -121,7 +121,7 @@ def test_statement_count_does_not_grow_with_the_page(route, andrew, statements):
         f"{route}: {count_few} statements with {rows_few} rows on the page, {count_many} with {rows_many}")
 
 
-@pytest.mark.parametrize("route", ["home", "user_feed"])
+@pytest.mark.parametrize("route", ["home", "user_feed", "search"])
 def test_sqlite_reads_a_feed_page_in_index_order(route, andrew):
     """The page query walks an index in feed order: no sort of every live crud (a temp B-tree),
     which is what made a busy user's profile grow with their number of cruds."""
@@ -139,11 +139,18 @@ def test_sqlite_reads_a_feed_page_in_index_order(route, andrew):
         assert andrew.get(ROUTES[route]({})).status_code == 200
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-    [(statement, parameters)] = pages
+    (statement, parameters), *replies = pages  # the page, then its latest replies
     plan = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
     steps = [row[-1] for row in plan]
     assert not any("TEMP B-TREE" in step for step in steps), steps
     assert any("USING INDEX ix_activities_" in step for step in steps), steps
+    # The page's latest replies: one short range of ix_activities_feed per crud, never a scan.
+    [(statement, parameters)] = [r for r in replies if "UNION ALL" in r[0]]
+    plan = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+    steps = [row[-1] for row in plan]
+    searches = [step for step in steps if "activities" in step and ("SEARCH" in step or "SCAN" in step)]
+    assert not any(step.startswith("SCAN activities") and "INDEX" not in step for step in searches), steps
+    assert sum("ix_activities_feed" in step for step in steps) >= 2, steps
 
 
 def test_likely_is_a_sqlite_planner_hint_and_keeps_statements_cacheable():

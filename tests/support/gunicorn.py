@@ -36,6 +36,8 @@ class Gunicorn:
         self.workers = workers
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # Links (the Link header) are built from BACKEND_URL: this server's own address unless set.
+        self.env = {"BACKEND_URL": self.url, **env}
         self.log_path = log_path
         self.process = None
 

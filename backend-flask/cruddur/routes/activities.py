@@ -7,7 +7,7 @@ from ..errors import ApiError
 from ..pagination import Page, link_header
 from ..services import (create_activity, create_reply, home_activities, notifications_activities,
                         search_activities, show_activity, user_activities)
-from ..validation import CreateActivityBody, ReplyBody, parse
+from ..validation import CreateActivityBody, ReplyBody, is_blank, parse
 from .responses import created, listing
 
 bp = Blueprint("activities", __name__, url_prefix="/api/activities")
@@ -29,7 +29,7 @@ def notifications():
 @bp.get("/search")
 def search():
     term = request.args.get("term", "").strip()
-    if not term:
+    if is_blank(term):
         raise ApiError(422, "search_term_blank")
     if len(term) > SEARCH_TERM_MAX:
         raise ApiError(422, "search_term_exceed_max_chars")
@@ -44,7 +44,8 @@ def user_feed(handle):
 
 @bp.get("/@<handle>/status/<activity_uuid>")
 def show(handle, activity_uuid):
-    return jsonify(show_activity.run(handle, activity_uuid, utcnow()))
+    body, next_cursor = show_activity.run(handle, activity_uuid, Page.from_request(), utcnow())
+    return jsonify(body), 200, link_header(next_cursor)
 
 
 @bp.post("")

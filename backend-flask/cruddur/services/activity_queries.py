@@ -1,5 +1,5 @@
 """What the activity use cases share: visibility rules, reply loading and the JSON shape."""
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..db import db
@@ -42,14 +42,25 @@ def author(user):
     return row
 
 
-def replies_for(parent_ids, now):
-    """Live replies of the given parents, oldest first, keyed by parent id: one query per page."""
+INLINE_REPLIES = 3  # a feed item carries at most this many of its latest replies
+
+
+def replies_for(parent_ids, now, per_parent=INLINE_REPLIES):
+    """The latest `per_parent` live replies of each parent, oldest first, keyed by parent id.
+
+    One statement per page: a UNION ALL of one short index range (ix_activities_feed, read
+    backwards) per parent, so a crud with thousands of replies costs what one with three does."""
     grouped = {pid: [] for pid in parent_ids}
     if not parent_ids:
         return grouped
+    latest = [
+        select(Activity.id).where(Activity.reply_to_activity_id == pid, Activity.expires_at > now)
+        .order_by(Activity.created_at.desc(), Activity.id.desc()).limit(per_parent).subquery()
+        for pid in parent_ids
+    ]
+    ids = [select(part.c.id) for part in latest]
     rows = db.session.scalars(
-        select(Activity)
-        .where(Activity.reply_to_activity_id.in_(parent_ids), Activity.expires_at > now)
+        select(Activity).where(Activity.id.in_(union_all(*ids) if len(ids) > 1 else ids[0]))
         .order_by(Activity.created_at, Activity.id)
     )
     for reply in rows:

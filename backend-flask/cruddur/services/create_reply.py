@@ -1,8 +1,8 @@
-"""Reply to a live activity; the parent's replies_count grows in the same transaction."""
+"""Reply to a live crud (not to a reply: 422 reply_to_reply); the parent's replies_count grows in the same transaction."""
 from sqlalchemy import select, update
 
 from ..db import transaction
-from ..errors import not_found
+from ..errors import ApiError, not_found
 from ..models import Activity
 from ..telemetry.service import annotate, service_call
 from .activity_queries import author, live, to_json
@@ -14,6 +14,9 @@ def run(user, parent_uuid, message, now):
         parent = session.scalar(select(Activity).where(Activity.uuid == parent_uuid, live(now)))
         if parent is None:
             raise not_found("activity_not_found")
+        if parent.reply_to_activity_id is not None:
+            # Threads are one level deep: a reply to a reply would belong to no thread a page shows.
+            raise ApiError(422, "reply_to_reply")
         # A reply never outlives its parent, so an expired crud stays invisible through its replies.
         reply = Activity(
             user=author(user), message=message, created_at=now,

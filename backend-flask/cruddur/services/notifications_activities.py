@@ -1,7 +1,9 @@
 """Live activities by others that reply to the caller's cruds or mention the caller."""
-from sqlalchemy import or_, select
+import re
 
-from ..models import Activity, User
+from sqlalchemy import and_, or_, select
+
+from ..models import Activity, User, fold
 from ..telemetry.service import annotate, service_call
 from .activity_queries import Parent, escape_like, live, page_of
 
@@ -9,7 +11,13 @@ from .activity_queries import Parent, escape_like, live, page_of
 @service_call
 def run(user, page, now):
     me = select(User.id).where(User.uuid == user.uuid).scalar_subquery()
-    mention = Activity.message.ilike(f"%@{escape_like(user.handle)}%", escape="\\")
+    # A whole handle only: `@bayko`, not `@baykofan` or `me@bayko.example`. The LIKE on the folded
+    # message narrows the rows (its trigram index on PostgreSQL); the regular expression draws the
+    # boundaries (SQLite's REGEXP is Python's re, registered by SQLAlchemy's pysqlite dialect;
+    # PostgreSQL's is ~; both read the leading (?i)).
+    handle = re.escape(user.handle.lower())
+    mention = and_(Activity.message_folded.like(f"%@{escape_like(fold(user.handle))}%", escape="\\"),
+                   Activity.message.regexp_match(f"(?i)(^|[^a-z0-9_])@{handle}($|[^a-z0-9_])"))
     query = (
         select(Activity)
         .outerjoin(Parent, Activity.reply_to_activity_id == Parent.id)

@@ -1,22 +1,26 @@
-"""One live activity by its author's handle and uuid, with its live replies."""
+"""One live crud by its author's handle and uuid, and a page of its live replies, oldest first."""
 from sqlalchemy import select
 
 from ..db import db
 from ..errors import not_found
 from ..models import Activity, User
 from ..telemetry.service import annotate, service_call
-from .activity_queries import feed_json, live
+from .activity_queries import live, parent_uuids, to_json
 
 
 @service_call
-def run(handle, activity_uuid, now):
+def run(handle, activity_uuid, page, now):
     activity = db.session.scalar(
         select(Activity).join(User, Activity.user_id == User.id)
         .where(Activity.uuid == activity_uuid, User.handle == handle.lower(), live(now))
     )
     if activity is None:
         raise not_found("activity_not_found")
-    [item] = feed_json([activity], now)
-    annotate(user_handle=handle, activity_uuid=activity_uuid, result_length=len(item["replies"]),
-             now=now.isoformat())
-    return {"activity": item, "replies": item["replies"]}
+    # Every reply, a page at a time (Link: rel="next"), rather than inlined in the activity as in feeds.
+    query = select(Activity).where(Activity.reply_to_activity_id == activity.id, Activity.expires_at > now)
+    rows = list(db.session.scalars(page.apply(query, Activity.created_at, Activity.id, newest_first=False)))
+    rows, next_cursor = page.split(rows, lambda a: (a.created_at, a.id))
+    parent_uuid = parent_uuids([activity]).get(activity.reply_to_activity_id)
+    body = {"activity": to_json(activity, parent_uuid), "replies": [to_json(r, activity.uuid) for r in rows]}
+    annotate(user_handle=handle, activity_uuid=activity_uuid, result_length=len(rows), now=now.isoformat())
+    return body, next_cursor

@@ -24,10 +24,13 @@ def _taken(body):
 
 @service_call
 def run(body):
+    # The hash comes first, whatever the answer: a taken handle or email costs what a new account
+    # costs, so sign-up's timing tells no more than sign-in's (and answers no faster).
+    password_hash = hash_password(body.password)
     if codes := _taken(body):
         raise ApiError(422, *codes)
     user = User(handle=body.handle, display_name=body.display_name, email=body.email,
-                password_hash=hash_password(body.password))
+                password_hash=password_hash)
     try:
         with transaction() as session:
             session.add(user)

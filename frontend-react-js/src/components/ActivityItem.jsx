@@ -9,21 +9,33 @@ export function statusPath(activity) {
   return `/@${activity.handle}/status/${activity.uuid}`;
 }
 
+// A feed item carries at most this many of its latest replies (the API's limit);
+// its status page lists them all.
+export const INLINE_REPLIES = 3;
+
 export function withReply(activity, reply) {
   return {
     ...activity,
     replies_count: (activity.replies_count ?? 0) + 1,
-    replies: [...(activity.replies ?? []), reply],
+    replies: [...(activity.replies ?? []), reply].slice(-INLINE_REPLIES),
   };
+}
+
+export function isReply(activity) {
+  return Boolean(activity.reply_to_activity_uuid);
 }
 
 // Messages and names are rendered as React text nodes, never as HTML. Items
 // whose parent can show a new reply (onReplied) get an inline reply form;
-// others link to their own status page, where replying is possible.
+// other cruds link to their own status page, where replying is possible.
+// Replies take no replies (the API answers 422 reply_to_reply), so they have
+// no reply action at all.
 export default function ActivityItem({ activity, onReplied, showReplies = true }) {
   const { user } = useUser();
   const [replying, setReplying] = useState(false);
   const replies = showReplies ? activity.replies || [] : [];
+  const repliesCount = activity.replies_count ?? 0;
+  const hidden = showReplies && repliesCount > replies.length;
 
   function replied(reply) {
     setReplying(false);
@@ -53,7 +65,7 @@ export default function ActivityItem({ activity, onReplied, showReplies = true }
           </header>
           <p className="message">{activity.message}</p>
           <div className="activity-actions">
-            {user && onReplied ? (
+            {isReply(activity) ? null : user && onReplied ? (
               <button
                 type="button"
                 className="action reply-action"
@@ -83,6 +95,11 @@ export default function ActivityItem({ activity, onReplied, showReplies = true }
             <ActivityItem key={reply.uuid} activity={reply} showReplies={false} />
           ))}
         </div>
+      )}
+      {hidden && (
+        <Link className="all-replies" to={statusPath(activity)}>
+          Show all {repliesCount} replies
+        </Link>
       )}
     </article>
   );

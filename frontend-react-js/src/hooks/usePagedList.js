@@ -48,6 +48,7 @@ export function usePagedList(load, deps, select = identity) {
   }, [state.next, loadingMore]);
 
   const setItems = useCallback((update) => setState((s) => ({ ...s, items: update(s.items) })), []);
+  const setPayload = useCallback((update) => setState((s) => ({ ...s, payload: update(s.payload) })), []);
 
-  return { ...state, hasMore: Boolean(state.next), loadMore, loadingMore, setItems };
+  return { ...state, hasMore: Boolean(state.next), loadMore, loadingMore, setItems, setPayload };
 }

@@ -34,7 +34,7 @@ describe('activity page', () => {
   });
 
   it('replies from the home feed and updates the count there', async () => {
-    const earlier = makeActivity({ handle: 'garek', message: 'Earlier reply' });
+    const earlier = makeActivity({ handle: 'garek', message: 'Earlier reply', reply_to_activity_uuid: 'parent' });
     const crud = makeActivity({ message: 'Feed crud', replies_count: 1, replies: [earlier] });
     server.use(
       http.get(apiUrl('/api/activities/home'), () => HttpResponse.json([crud])),
@@ -45,14 +45,59 @@ describe('activity page', () => {
     const { user } = renderApp('/', { user: andrew });
     const item = (await screen.findByText('Feed crud')).closest('article');
     await user.click(within(item).getByRole('button', { name: /Reply/ }));
-    // Replies shown in a feed link to their own page instead of replying inline.
+    // Replies take no replies: no reply button and no replies link on them.
     const nested = screen.getByText('Earlier reply').closest('article');
     expect(within(nested).queryByRole('button', { name: /Reply/ })).toBeNull();
-    expect(within(nested).getByRole('link', { name: /Replies/ })).toHaveAttribute('href', `/@garek/status/${earlier.uuid}`);
+    expect(within(nested).queryByRole('link', { name: /Replies/ })).toBeNull();
     await user.type(within(item).getByLabelText('Reply'), 'Feed reply');
     await user.click(within(item).getByRole('button', { name: 'Reply' }));
     expect(await within(item).findByText('Feed reply')).toBeInTheDocument();
     expect(within(item).getAllByTestId('replies-count')[0]).toHaveTextContent('2');
+  });
+
+  it('links a feed item to all its replies when it carries only the latest', async () => {
+    const latest = [1, 2, 3].map((n) => makeActivity({ handle: 'worf', message: `Latest ${n}`, reply_to_activity_uuid: 'p' }));
+    const busy = makeActivity({ message: 'Busy crud', replies_count: 250, replies: latest });
+    const quiet = makeActivity({ message: 'Quiet crud', replies_count: 1, replies: [makeActivity({ message: 'Only one', reply_to_activity_uuid: 'q' })] });
+    server.use(http.get(apiUrl('/api/activities/home'), () => HttpResponse.json([busy, quiet])));
+    renderApp('/');
+    const item = (await screen.findByText('Busy crud')).closest('article');
+    expect(within(item).getByText('Latest 3')).toBeInTheDocument();
+    expect(within(item).getByRole('link', { name: 'Show all 250 replies' })).toHaveAttribute('href', `/@andrewbrown/status/${busy.uuid}`);
+    const other = screen.getByText('Quiet crud').closest('article');
+    expect(within(other).queryByRole('link', { name: /Show all/ })).toBeNull();
+  });
+
+  it('pages through every reply on the status page', async () => {
+    const crud = makeActivity({ message: 'Long thread', replies_count: 3 });
+    const page = (n) => makeActivity({ handle: 'worf', message: `Thread reply ${n}`, reply_to_activity_uuid: crud.uuid });
+    const path = `/api/activities/@andrewbrown/status/${crud.uuid}`;
+    server.use(
+      http.get(apiUrl(path), ({ request }) => {
+        const cursor = new URL(request.url).searchParams.get('cursor');
+        if (cursor === 'two') return HttpResponse.json({ activity: crud, replies: [page(3)] });
+        return HttpResponse.json({ activity: crud, replies: [page(1), page(2)] }, {
+          headers: { Link: `<${apiUrl(`${path}?cursor=two`)}>; rel="next"` },
+        });
+      }),
+    );
+    const { user } = renderApp(`/@andrewbrown/status/${crud.uuid}`);
+    const replies = await screen.findByRole('region', { name: 'Replies' });
+    expect(within(replies).getByText('Thread reply 2')).toBeInTheDocument();
+    expect(within(replies).queryByText('Thread reply 3')).toBeNull();
+    await user.click(within(replies).getByRole('button', { name: 'Load more' }));
+    expect(await within(replies).findByText('Thread reply 3')).toBeInTheDocument();
+    expect(within(replies).getByText('Thread reply 1')).toBeInTheDocument();
+    expect(within(replies).queryByRole('button', { name: 'Load more' })).toBeNull();
+  });
+
+  it("offers no reply on a reply's own page", async () => {
+    const reply = makeActivity({ handle: 'worf', message: 'A reply page', reply_to_activity_uuid: 'parent' });
+    server.use(http.get(apiUrl(`/api/activities/@worf/status/${reply.uuid}`), () => HttpResponse.json({ activity: reply, replies: [] })));
+    renderApp(`/@worf/status/${reply.uuid}`, { user: andrew });
+    const item = (await screen.findByText('A reply page')).closest('article');
+    expect(within(item).queryByRole('button', { name: /Reply/ })).toBeNull();
+    expect(screen.queryByRole('region', { name: 'Replies' })).toBeNull();
   });
 
   it('says an expired or unknown crud is gone', async () => {
