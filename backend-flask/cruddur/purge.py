@@ -148,7 +148,7 @@ def release_pages(engine, stop):
             with job.step("purge_vacuum") as record:
                 conn.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
-                conn.exec_driver_sql(f"PRAGMA incremental_vacuum({VACUUM_STEP_PAGES})").fetchall()
+                conn.exec_driver_sql(f"PRAGMA incremental_vacuum({VACUUM_STEP_PAGES})")
                 conn.commit()
                 freed += min(free, VACUUM_STEP_PAGES)
                 record(pages=min(free, VACUUM_STEP_PAGES))
