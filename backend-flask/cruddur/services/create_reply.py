@@ -1,6 +1,5 @@
 """Reply to a live activity; the parent's replies_count grows in the same transaction."""
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..db import transaction
 from ..errors import not_found
@@ -15,26 +14,22 @@ def run(user, parent_uuid, message, now):
         parent = session.scalar(select(Activity).where(Activity.uuid == parent_uuid, live(now)))
         if parent is None:
             raise not_found("activity_not_found")
+        # Counting first locks the parent (its row on PostgreSQL, the write lock on SQLite), so
+        # purge-expired cannot delete it before the reply is written; if a purge deleted it since
+        # it was read, nothing is counted. The uuid too: SQLite may give a purged id to a new row.
+        counted = session.execute(
+            update(Activity).where(Activity.id == parent.id, Activity.uuid == parent.uuid)
+            .values(replies_count=Activity.replies_count + 1)
+        ).rowcount
+        if not counted:
+            raise not_found("activity_not_found")
         # A reply never outlives its parent, so an expired crud stays invisible through its replies.
         reply = Activity(
             user=author(user), message=message, created_at=now,
             expires_at=parent.expires_at, reply_to_activity_id=parent.id,
         )
         session.add(reply)
-        try:
-            session.execute(
-                update(Activity).where(Activity.id == parent.id).values(replies_count=Activity.replies_count + 1)
-            )
-            session.flush()
-        except IntegrityError as exc:  # purge-expired deleted the parent since it was read
-            if not _parent_gone(exc):
-                raise
-            raise not_found("activity_not_found") from None
+        session.flush()
         result = to_json(reply, parent.uuid, replies=[])
     annotate(user_handle=user.handle, activity_uuid=parent_uuid, now=now.isoformat())
     return result
-
-
-def _parent_gone(exc):
-    """A foreign key violation: PostgreSQL's SQLSTATE 23503, SQLite's message."""
-    return getattr(exc.orig, "sqlstate", None) == "23503" or "FOREIGN KEY constraint failed" in str(exc.orig)
