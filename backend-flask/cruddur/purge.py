@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from .db import utcnow
+from .db import likely, utcnow
 from .models import Activity
 from .telemetry import job
 
@@ -75,8 +75,10 @@ def purge_batch(conn, cutoff, batch_size, others=()):
     """Delete up to `batch_size` cruds that expired by `cutoff`, with their replies and the rows
     that point at them, in the caller's transaction. Returns (rows per table, cruds, replies)."""
     locking = conn.dialect.name == "postgresql"
+    # likely(): without it SQLite's planner takes every top-level crud from ix_activities_feed
+    # and sorts them, instead of reading ix_activities_expiry in order.
     roots = (select(ACTIVITIES.c.id)
-             .where(ACTIVITIES.c.reply_to_activity_id.is_(None), ACTIVITIES.c.expires_at <= cutoff)
+             .where(likely(ACTIVITIES.c.reply_to_activity_id.is_(None)), ACTIVITIES.c.expires_at <= cutoff)
              .order_by(ACTIVITIES.c.expires_at).limit(batch_size))
     levels = [list(conn.scalars(roots.with_for_update(skip_locked=True) if locking else roots))]
     while levels[-1]:  # replies, replies to replies, ...

@@ -62,16 +62,17 @@ def add_tree(conn, expires_in, replies=(), now=None, message="purge test crud", 
     return ids
 
 
-def add_many(conn, count, expires_in, replies_each=1):
-    """`count` cruds with `replies_each` replies, in bulk; returns the number of rows added."""
+def add_many(conn, count, expires_in, replies_each=1, spread=False):
+    """`count` cruds with `replies_each` replies, in bulk, by the first user (or, with `spread`,
+    by every user in turn); returns the number of rows added."""
     now = datetime.now(timezone.utc)
-    user_id = conn.scalar(select(User.id).order_by(User.id).limit(1))
+    users = itertools.cycle(conn.scalars(select(User.id).order_by(User.id).limit(None if spread else 1)).all())
     first = (conn.scalar(select(func.max(ACTIVITIES.c.id))) or 0) + 1
     ids = itertools.count(first)
     rows = []
     for n in range(count):
         root = next(ids)
-        common = dict(user_id=user_id, likes_count=0, reposts_count=0, created_at=now - timedelta(hours=2),
+        common = dict(user_id=next(users), likes_count=0, reposts_count=0, created_at=now - timedelta(hours=2),
                       expires_at=now + expires_in)
         rows.append(dict(id=root, uuid=str(uuid.uuid4()), message=f"bulk crud {n}", replies_count=replies_each,
                          reply_to_activity_id=None, **common))

@@ -118,3 +118,24 @@ def test_sqlite_gives_the_freed_pages_back_to_the_file_system(new_database_url, 
     assert pages() < before / 2
     import os
     assert os.path.getsize(path) == pages() * 4096
+
+
+def test_sqlite_finds_a_batch_through_the_expiry_index(new_database_url, engine_for):
+    """In expiry order from ix_activities_expiry: not every top-level crud, sorted, per batch."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import event
+
+    from cruddur.purge import purge_batch
+
+    engine = engine_for(migrated(new_database_url("sqlite")))
+    statements = []
+    with engine.connect() as conn:
+        event.listen(conn, "before_cursor_execute",
+                     lambda c, cursor, statement, params, ctx, many: statements.append((statement, params)))
+        purge_batch(conn, datetime.now(timezone.utc), 10)
+        conn.rollback()
+        statement, params = statements[0]
+        plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+    assert any("USING INDEX ix_activities_expiry" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
