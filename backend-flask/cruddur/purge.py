@@ -148,12 +148,14 @@ def release_pages(engine, stop):
             if not free:
                 break
             with job.step("purge_vacuum") as record:
-                conn.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-                conn.exec_driver_sql(f"PRAGMA incremental_vacuum({VACUUM_STEP_PAGES})")
-                conn.commit()
-                freed += min(free, VACUUM_STEP_PAGES)
-                record(pages=min(free, VACUUM_STEP_PAGES))
+                # executescript, not execute: the sqlite3 module steps a statement that returns no
+                # rows only once, and each step of incremental_vacuum frees a single page.
+                conn.connection.driver_connection.executescript(
+                    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; BEGIN IMMEDIATE; "
+                    f"PRAGMA incremental_vacuum({VACUUM_STEP_PAGES}); COMMIT;")
+                left = conn.exec_driver_sql("PRAGMA freelist_count").scalar()
+                freed += free - left
+                record(pages=free - left)
     with engine.connect() as conn:  # move the WAL into the file, which lets the file shrink
         conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     return freed
