@@ -1,10 +1,12 @@
 """`flask --app app purge-expired` on both databases: what goes, what stays, twice, two at once."""
+import os
 import subprocess
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from cruddur.purge import purge_batch
 from tests.purge.conftest import (ACTIVITIES, BACKEND, BIN, add_many, add_tree, log_lines, migrated,
                                   purge_command, snapshot, summary)
 from tests.support.gunicorn import backend_env
@@ -116,18 +118,11 @@ def test_sqlite_gives_the_freed_pages_back_to_the_file_system(new_database_url, 
         assert conn.exec_driver_sql("PRAGMA freelist_count").scalar() == 0
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     assert pages() < before / 2
-    import os
     assert os.path.getsize(path) == pages() * 4096
 
 
 def test_sqlite_finds_a_batch_through_the_expiry_index(new_database_url, engine_for):
     """In expiry order from ix_activities_expiry: not every top-level crud, sorted, per batch."""
-    from datetime import datetime, timezone
-
-    from sqlalchemy import event
-
-    from cruddur.purge import purge_batch
-
     engine = engine_for(migrated(new_database_url("sqlite")))
     statements = []
     with engine.connect() as conn:
