@@ -81,7 +81,7 @@ def purge_expired_command(batch_size, grace, interval, progress_every):
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         telemetry.shutdown()
-    if failed:
+    if failed and interval is None:  # a looping purger stopped by a signal exits cleanly
         sys.exit(1)
 
 
