@@ -1,5 +1,6 @@
 """Cruddur's commands: `flask --app app seed` loads the demo data into an empty database;
 `flask --app app purge-expired` deletes expired cruds (see cruddur/purge.py and docs/purge.md)."""
+import os
 import re
 import signal
 import sys
@@ -51,10 +52,14 @@ def seed_command():
               help="Run again this long after each run, until SIGTERM or SIGINT (e.g. 300 or 5m).")
 @click.option("--progress-every", type=click.IntRange(min=1), default=100, show_default=True,
               help="Print a progress line to stderr every this many batches.")
-def purge_expired_command(batch_size, grace, interval, progress_every):
+@click.option("--nice", type=click.IntRange(0, 19), default=10, show_default=True,
+              help="Lower this process's CPU priority by this much: on a shared host, serving comes first.")
+def purge_expired_command(batch_size, grace, interval, progress_every, nice):
     """Delete expired cruds with their replies, in batches; safe to run while serving and twice at once."""
     from .db import db
     from .purge import run_once
+
+    os.nice(nice)
 
     stop = threading.Event()
 

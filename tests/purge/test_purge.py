@@ -63,7 +63,7 @@ def test_grace_keeps_recently_expired_cruds(kind, new_database_url, engine_for):
 
 @pytest.mark.parametrize("args", [
     ["--batch-size", "0"], ["--batch-size", "-3"], ["--grace", "-1"], ["--grace", "-1h"], ["--grace", "soon"],
-    ["--interval", "0"], ["--interval", "-5"], ["--progress-every", "0"],
+    ["--interval", "0"], ["--interval", "-5"], ["--progress-every", "0"], ["--nice", "20"],
 ])
 def test_bad_options_get_one_clear_error_and_exit_code_2(args, new_database_url):
     result = purge_command(backend_env(new_database_url("sqlite")), *args, check=False)
