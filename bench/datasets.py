@@ -86,11 +86,12 @@ def _prune_stale(prefix, key):
                 path.unlink(missing_ok=True)
 
 
-def sqlite_dataset(size):
+def sqlite_dataset(size, purge=False):
+    """`purge`: the purge benchmark's variant (half the cruds expired), kept as a pristine copy."""
     key = schema_key()
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     _prune_stale("sqlite", key)
-    path = CACHE_DIR / f"sqlite-{key}-{size_label(size)}.sqlite3"
+    path = CACHE_DIR / f"sqlite-{key}-{'purge-' if purge else ''}{size_label(size)}.sqlite3"
     marker = path.with_suffix(".json")
     info = _marker_fresh(marker)
     if info and path.exists():
@@ -99,7 +100,7 @@ def sqlite_dataset(size):
     for stale in CACHE_DIR.glob(path.name + "*"):
         stale.unlink()
     marker.unlink(missing_ok=True)
-    info = load_data.fill(f"sqlite:///{path}", size, f"sqlite {size_label(size)}")
+    info = load_data.fill(f"sqlite:///{path}", size, f"sqlite {size_label(size)}", purge=purge)
     marker.write_text(json.dumps(info) + "\n")
     return _dataset("sqlite", size, f"sqlite:///{path}", info, False)
 
@@ -146,8 +147,8 @@ class CachedPostgres(PostgresServer):
         self.wait_ready()
         return self
 
-    def dataset(self, size):
-        name = f"cruddur_bench_{size_label(size)}"
+    def dataset(self, size, purge=False):
+        name = f"cruddur_bench_{'purge_' if purge else ''}{size_label(size)}"
         marker = self.root / f"{name}.json"
         info = _marker_fresh(marker)
         if info:
@@ -155,7 +156,7 @@ class CachedPostgres(PostgresServer):
             return _dataset("postgresql", size, self.url(name), info, True)
         marker.unlink(missing_ok=True)
         url = self.create_database(name)
-        info = load_data.fill(url, size, f"postgresql {size_label(size)}")
+        info = load_data.fill(url, size, f"postgresql {size_label(size)}", purge=purge)
         marker.write_text(json.dumps(info) + "\n")
         return _dataset("postgresql", size, url, info, False)
 

@@ -4,7 +4,10 @@ A database is migrated and seeded with the documented commands (`flask --app app
 `flask --app app seed`), then filled with generated rows: top-level cruds spread over the last
 days (a tenth of them expired), and a fifth of N as replies to live cruds that expire with their
 parent, with every parent's `replies_count` matching its replies. PostgreSQL is filled with COPY,
-SQLite with executemany batches. bench/datasets.py keeps loaded databases between runs."""
+SQLite with executemany batches. bench/datasets.py keeps loaded databases between runs.
+
+The purge benchmark's variant (`purge=True`) has N top-level cruds, half of them expired, and a
+fifth of N replies to any of them, so that purging deletes replies too."""
 import itertools
 import random
 import sys
@@ -24,6 +27,7 @@ from cruddur.models import Activity, User, fold  # noqa: E402  (the app's own ta
 BENCH_USERS = 1000
 REPLY_SHARE = 0.2
 EXPIRED_SHARE = 0.1
+PURGE_EXPIRED_SHARE = 0.5
 BATCH = 10_000
 SEARCH_TERM = "cloud"
 WORDS = ("cloud serverless lambda bucket queue deploy pipeline docker compose flask react honeycomb "
@@ -39,7 +43,7 @@ def _rng_uuid(rng):
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def generate(size, first_user_id, first_activity_id, password_hash, now, seed=8):
+def generate(size, first_user_id, first_activity_id, password_hash, now, seed=8, purge=False):
     """Users and activities as column dicts, activity ids in created_at order (as inserts would give)."""
     rng = random.Random(seed)
     users = [{
@@ -53,21 +57,22 @@ def generate(size, first_user_id, first_activity_id, password_hash, now, seed=8)
     user_ids = [u["id"] for u in users]
 
     n_replies = round(size * REPLY_SHARE)
-    n_cruds = size - n_replies
+    n_cruds = size if purge else size - n_replies
+    expired_share = PURGE_EXPIRED_SHARE if purge else EXPIRED_SHARE
     cruds = []
     for _ in range(n_cruds):
-        if rng.random() < EXPIRED_SHARE:
+        if rng.random() < expired_share:
             created = now - timedelta(hours=rng.uniform(26, 24 * 7))
             expires = created + timedelta(hours=rng.choice((1, 3, 12, 24)))
         else:
             created = now - timedelta(hours=rng.uniform(0, 72))
             expires = created + timedelta(days=rng.choice((7, 30)))
         cruds.append([created, expires, None])
-    live = [c for c in cruds if c[1] > now]
+    parents = cruds if purge else [c for c in cruds if c[1] > now]
     replies = []
     for _ in range(n_replies):
-        parent = rng.choice(live)
-        created = parent[0] + (now - parent[0]) * rng.random()
+        parent = rng.choice(parents)
+        created = parent[0] + (min(now, parent[1]) - parent[0]) * rng.random()
         replies.append([created, parent[1], parent])
     rows = sorted(cruds + replies, key=lambda r: r[0])
     for offset, row in enumerate(rows):
@@ -96,7 +101,7 @@ def _batches(rows, size=BATCH):
         yield rows[start:start + size]
 
 
-def fill(url, size, label):
+def fill(url, size, label, purge=False):
     """Migrate and seed `url` with the documented commands, then bulk-load the bench rows."""
     started = time.monotonic()
     env = backend_env(url)
@@ -110,7 +115,7 @@ def fill(url, size, label):
         first_activity = (conn.scalar(select(func.max(Activity.id))) or 0) + 1
     now = datetime.now(timezone.utc)
     print(f"==> {label}: generating {BENCH_USERS} users and {size:,} activities", flush=True)
-    users, activities = generate(size, first_user, first_activity, password_hash, now)
+    users, activities = generate(size, first_user, first_activity, password_hash, now, purge=purge)
     with tqdm(total=len(users) + len(activities), desc=f"{label} rows", unit="row", unit_scale=True,
               mininterval=1.0) as bar:
         if engine.dialect.name == "postgresql":

@@ -6,7 +6,8 @@ with wrk from a separate process on loopback. It writes the raw rounds and a sum
 bench/results/<name>.json, the tables to REPORT.md and a chart to chart.png.
 
 Usage: bin/bench [--sizes 1k,100k,1m] [--databases sqlite,postgresql] [--configs bare,full,...]
-                 [--rounds N] [--seconds S] [--quick] [--profile full]"""
+                 [--rounds N] [--seconds S] [--quick] [--profile full]
+       bin/bench --purge [--sizes 1m] [--databases ...] [--batch-size 500] [--rounds N]   (bench/purge.py)"""
 import argparse
 import json
 import os
@@ -24,7 +25,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import configs, datasets, measure, profile, report  # noqa: E402
+from bench import configs, datasets, measure, profile, purge, report  # noqa: E402
 from bench.chart import chart  # noqa: E402
 from tests.support.gunicorn import Gunicorn  # noqa: E402
 
@@ -49,10 +50,19 @@ def parse_args(argv):
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: sizes 1k,10k, one round of 2 s, results under bench/results/raw/")
     parser.add_argument("--load-only", action="store_true", help="only load (or check) the cached datasets")
+    parser.add_argument("--purge", action="store_true",
+                        help="the purge benchmark instead (bench/purge.py); sizes count top-level cruds, default 1m")
+    parser.add_argument("--batch-size", type=int, default=500, help="purge-expired --batch-size (with --purge)")
     parser.add_argument("--name", help="results file name (default: a UTC timestamp)")
     parser.add_argument("--out", type=Path, help="results folder (default bench/results, raw/quick with --quick)")
     args = parser.parse_args(argv)
-    if args.quick:
+    args.command = "bin/bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    given = argv if argv is not None else sys.argv
+    if args.purge and "--sizes" not in given:
+        args.sizes = ["10k"] if args.quick else ["1m"]
+    if args.purge and "--rounds" not in given:
+        args.rounds = 1 if args.quick else 2
+    if args.quick and not args.purge:
         args.sizes, args.rounds, args.seconds = ["1k", "10k"], 1, 2
     args.out = args.out or (RESULTS / "raw" / "quick" if args.quick else RESULTS)
     args.sizes = sorted(datasets.parse_size(s) for s in args.sizes)
@@ -176,6 +186,20 @@ def run(args):
     return results
 
 
+def purge_main(args):
+    workdir = Path(tempfile.mkdtemp(prefix="cruddur-bench-purge-"))
+    try:
+        results = purge.run(args, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    name = args.name or "purge-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{name}.json").write_text(json.dumps(results, indent=1) + "\n")
+    (args.out / "PURGE.md").write_text(purge.markdown(results))
+    print(purge.markdown(results))
+    print(f"written: {args.out / (name + '.json')}, {args.out / 'PURGE.md'}")
+
+
 def _stop_on_sigterm(signum, frame):
     raise SystemExit(f"stopped by signal {signum}")  # unwinds, so servers and PostgreSQL are stopped
 
@@ -183,6 +207,8 @@ def _stop_on_sigterm(signum, frame):
 def main(argv=None):
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     args = parse_args(argv)
+    if args.purge:
+        return purge_main(args)
     results = run(args)
     if args.load_only:
         return

@@ -70,6 +70,10 @@ class Activity(db.Model):
         Index("ix_activities_message_folded_trgm", "message_folded", postgresql_using="gin",
               postgresql_ops={"message_folded": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
         Index("ix_activities_user_feed", "user_id", "created_at", "id"),
+        # purge-expired: expired top-level cruds, oldest expiry first. Partial, so that no query
+        # on replies can pick it (see migration 0003).
+        Index("ix_activities_expiry", "expires_at", postgresql_where=text("reply_to_activity_id IS NULL"),
+              sqlite_where=text("reply_to_activity_id IS NULL")),
     )
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from stack_files import COMPOSE_FILE, REPO, dockerfile_stages, env_mapping, interpolate
 
-SERVICES = {"migrate", "backend-flask", "frontend-react-js", "db", "redis", "xray-daemon", "otel-collector", "jaeger"}
-BACKEND_IMAGE_SERVICES = ("migrate", "backend-flask")
+SERVICES = {"migrate", "purger", "backend-flask", "frontend-react-js", "db", "redis", "xray-daemon", "otel-collector", "jaeger"}
+BACKEND_IMAGE_SERVICES = ("migrate", "purger", "backend-flask")
 
 # Backend variables compose may leave out, each with its reason.
 NOT_WIRED_IN_COMPOSE = {
@@ -111,6 +111,7 @@ def test_dependencies_name_real_services_with_conditions(compose_raw):
     assert services["backend-flask"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["backend-flask"]["depends_on"]["redis"]["condition"] == "service_healthy"
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["purger"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
 def test_db_keeps_its_data_in_a_named_volume(compose_raw):
@@ -177,6 +178,8 @@ def test_migrate_runs_once_and_the_replicas_only_serve(compose_raw):
     assert services["migrate"]["restart"] == "no"
     assert services["backend-flask"]["command"] == ["gunicorn", "app:app"]
     assert "ports" not in services["backend-flask"], "clients reach the replicas through nginx only"
+    # The purge runs beside the replicas, never inside them.
+    assert services["purger"]["command"] == ["flask", "--app", "app", "purge-expired", "--interval", "300"]
     for name in BACKEND_IMAGE_SERVICES:  # one image, one environment
         assert services[name]["image"] == services["backend-flask"]["image"]
         assert services[name]["environment"] == services["backend-flask"]["environment"]

@@ -17,7 +17,7 @@ from tests.support.receivers import otlp_spans, wait_until, xray_documents
 
 pytestmark = pytest.mark.timeout(2400)  # a cold run builds every image
 
-SERVICES = {"migrate", "backend-flask", "frontend-react-js", "db", "redis", "xray-daemon", "otel-collector",
+SERVICES = {"migrate", "purger", "backend-flask", "frontend-react-js", "db", "redis", "xray-daemon", "otel-collector",
             "jaeger", "moto"}
 RULE = json.loads((Path(__file__).resolve().parents[2] / "aws" / "json" / "xray.json").read_text())
 
@@ -45,6 +45,18 @@ def test_migrations_ran_once_and_both_replicas_serve(stack):
     replicas = [c for c in stack.containers() if stack.service(c) == "backend-flask"]
     served = [stack.engine.docker("logs", c["Id"]).stdout.count('"path": "/api/activities/home"') for c in replicas]
     assert all(count > 0 for count in served), served
+
+
+def test_the_purger_runs_beside_the_replicas(stack):
+    def finished():
+        lines = [json.loads(line) for line in stack.logs("purger").splitlines() if line.startswith("{")]
+        return [line for line in lines if line.get("message") == "purge finished"]
+
+    assert wait_until(finished, timeout=60)
+    run = finished()[0]
+    # The seed's one expired crud is younger than the default grace, so a first run may keep it.
+    assert run["trace_id"] and run["deleted"]["activities"] >= 0
+    assert "purge-expired: deleted" in stack.logs("purger")
 
 
 def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack):

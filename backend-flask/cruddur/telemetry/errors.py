@@ -62,8 +62,9 @@ def _payload():
     return data
 
 
-def report_exception(exc, exc_info=None):
-    """Report one exception, with request context when there is one. Never raises."""
+def report_exception(exc, exc_info=None, custom=None):
+    """Report one exception, with request context when there is one (outside one, `custom` carries
+    the trace ids). Never raises."""
     if not _state["enabled"]:
         return
     if _backlogged():
@@ -74,7 +75,7 @@ def report_exception(exc, exc_info=None):
         if has_request_context():
             rollbar.report_exc_info(exc_info, request, payload_data=_payload())
         else:
-            rollbar.report_exc_info(exc_info)
+            rollbar.report_exc_info(exc_info, payload_data={"custom": custom} if custom else None)
     except Exception:
         log.warning("could not report to Rollbar", exc_info=True)
 

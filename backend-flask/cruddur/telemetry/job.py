@@ -1,0 +1,81 @@
+"""Traces for work that runs outside any request, such as `flask --app app purge-expired`.
+
+No middleware opens a segment there, so a run begins its own trace: a root span and an X-Ray
+segment (named after the service, as a request's is) sharing one trace id, with one span and
+one subsegment of the same name per step. A failure is recorded on both and becomes one
+Rollbar item carrying the trace id."""
+import os
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+
+from aws_xray_sdk.core import xray_recorder
+from opentelemetry import trace
+
+from . import context, errors, otel, xray
+
+
+@dataclass
+class TraceIds:
+    trace_id: str
+    xray_trace_id: str
+
+    def as_log_fields(self):
+        return {"trace_id": self.trace_id, "xray_trace_id": self.xray_trace_id}
+
+
+def _span(name, **attributes):
+    if not otel.enabled():
+        return nullcontext(None)
+    return otel.tracer().start_as_current_span(
+        name, kind=trace.SpanKind.INTERNAL, attributes={f"app.{k}": v for k, v in attributes.items()})
+
+
+@contextmanager
+def run(name, **attributes):
+    """One trace for one run; yields its TraceIds. Exceptions are reported, then re-raised."""
+    with _span(name, **attributes) as span:
+        ctx = span.get_span_context() if span is not None else None
+        trace_id = format(ctx.trace_id, "032x") if ctx is not None and ctx.is_valid else os.urandom(16).hex()
+        ids = TraceIds(trace_id, context.to_xray(trace_id))
+        # A run every few minutes is cheap to trace: sampled unless OTEL's sampler said otherwise.
+        sampled = 1 if ctx is None or ctx.trace_flags.sampled else 0
+        segment_cm = (xray_recorder.in_segment(traceid=ids.xray_trace_id, sampling=sampled)
+                      if xray.enabled() else nullcontext(None))
+        with segment_cm as segment:
+            if segment is not None and segment.sampled:
+                segment.put_annotation("job", name)
+                for key, value in attributes.items():
+                    segment.put_metadata(key, value, "app")
+            try:
+                yield ids
+            except Exception as exc:
+                errors.report_exception(exc, custom={**ids.as_log_fields(), "job": name})
+                raise
+
+
+@contextmanager
+def step(name):
+    """A child span and subsegment, both called `name`; yields a function recording app.* values."""
+    with _span(name) as span:
+        entity = xray.current_entity()
+        subsegment_cm = (xray_recorder.in_subsegment(name) if entity is not None and entity.sampled
+                         else nullcontext(None))
+        with subsegment_cm as subsegment:
+            def record(**values):
+                if span is not None and span.is_recording():
+                    span.set_attributes({f"app.{k}": v for k, v in values.items()})
+                if subsegment is not None:
+                    for key, value in values.items():
+                        subsegment.put_metadata(key, value, "app")
+            yield record
+
+
+def record(**values):
+    """app.* values on the run's root span and segment (call it inside `run`, outside any step)."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.set_attributes({f"app.{k}": v for k, v in values.items()})
+    entity = xray.current_entity()
+    if entity is not None and entity.sampled:
+        for key, value in values.items():
+            entity.put_metadata(key, value, "app")
