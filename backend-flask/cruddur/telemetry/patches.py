@@ -70,12 +70,18 @@ def rollbar_shutdown():
         pool.shutdown(wait=True)
 
 
-# -- X-Ray: a recorder's default emitter opens a UDP socket the SDK never closes --------------------
+# -- X-Ray: a recorder's default emitter opens a UDP socket the SDK never closes; a LocalSampler ---
+# -- does not show its rules ----------------------------------------------------------------------
 
 def close_udp_emitter(emitter):
     sock = getattr(emitter, "_socket", None)
     if sock is not None:
         sock.close()
+
+
+def local_sampler_rules(sampler):
+    """The rules a LocalSampler applies (SamplingRule objects: .rate, .fixed_target), else []."""
+    return list(getattr(sampler, "_rules", None) or [])
 
 
 # -- OpenTelemetry SDK: the batch processor has no public queue length ------------------------------
@@ -205,8 +211,3 @@ def bounded_cloudwatch_handler(max_queued_lines):
                     return
 
     return BoundedCloudWatchLogHandler
-
-
-def local_sampler_rules(sampler):
-    """The rules a LocalSampler applies (SamplingRule objects: .rate, .fixed_target), else []."""
-    return list(getattr(sampler, "_rules", None) or [])
