@@ -93,6 +93,7 @@ def shutdown(budget_seconds=3.0):
     apps = [t for t in list(_apps) if not t.shut_down]
     for telemetry in apps:
         telemetry.shut_down = True
+        telemetry.xray.close()  # segments leave as they end; nothing is buffered
     apps = [t for t in apps if t.buffered()]
     if not apps:
         return  # nothing is buffered

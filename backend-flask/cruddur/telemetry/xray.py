@@ -78,23 +78,23 @@ class SegmentEmitter:
 
     def __init__(self, daemon_address):
         self.address = udp_address(daemon_address)
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._socket.setblocking(False)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setblocking(False)
         self._connected = False
         self.dropped = 0
 
     def send_entity(self, entity):
         try:
             if not self._connected:
-                self._socket.connect(self.address)
+                self.sock.connect(self.address)
                 self._connected = True
-            self._socket.send(f"{PROTOCOL_HEADER}{PROTOCOL_DELIMITER}{entity.serialize()}".encode("utf-8"))
+            self.sock.send(f"{PROTOCOL_HEADER}{PROTOCOL_DELIMITER}{entity.serialize()}".encode("utf-8"))
         except Exception:  # a full buffer or a missing daemon must never reach the request
             self.dropped += 1
             log.debug("could not send a segment to the X-Ray daemon", exc_info=True)
 
     def close(self):
-        self._socket.close()
+        self.sock.close()
 
 
 def _share_trace_id():
