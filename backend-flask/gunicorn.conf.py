@@ -1,9 +1,28 @@
-"""gunicorn settings for Cruddur; `gunicorn app:app` picks this file up from backend-flask/."""
+"""gunicorn settings for Cruddur; `gunicorn app:app` picks this file up from backend-flask/.
+
+The port, the worker count and the control socket come from cruddur/config.py, loaded here by its
+path: importing the `cruddur` package would load the app and its telemetry in the arbiter,
+before the fork."""
+import importlib.util
 import os
 import sys
+from pathlib import Path
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '4567')}"
-workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+HERE = Path(__file__).resolve().parent
+
+
+def _load(name, relative_path):
+    spec = importlib.util.spec_from_file_location(name, HERE / relative_path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_config = _load("cruddur_config_for_gunicorn", "cruddur/config.py")
+_server = _config.server_settings()
+
+bind = f"0.0.0.0:{_server['PORT']}"
+workers = _server["GUNICORN_WORKERS"]
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 10  # in-flight requests finish, then telemetry flushes within its own budget
@@ -14,25 +33,21 @@ preload_app = False
 # gunicorn >= 25.1 opens a control socket for `gunicornc` by default at one path per user
 # ($XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl), which every instance on the host
 # would take over from the last. Off, unless GUNICORN_CONTROL_SOCKET names this instance's own path.
-if os.environ.get("GUNICORN_CONTROL_SOCKET"):
-    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+if _server["GUNICORN_CONTROL_SOCKET"]:
+    control_socket = _server["GUNICORN_CONTROL_SOCKET"]
 else:
     control_socket_disable = True
 
 
 def on_starting(server):
-    """Read the configuration once in the arbiter: a setting Cruddur cannot run with (such as a
-    short SECRET_KEY in production) stops gunicorn here with its one line, instead of every
-    worker failing in turn. config.py is loaded on its own: importing the `cruddur` package here
-    would load the app and its telemetry in the arbiter, before the fork."""
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.spec_from_file_location("cruddur_config_check",
-                                                  Path(__file__).resolve().parent / "cruddur" / "config.py")
-    config = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(config)
-    config.Config()
+    """Check, once in the arbiter, what Cruddur cannot run with (such as a short SECRET_KEY in
+    production, or a library outside the versions its patches were checked against): gunicorn
+    stops here with the one line, instead of every worker failing in turn. Both files load on
+    their own, without the app."""
+    _config.Config()
+    problems = _load("cruddur_patches_check", "cruddur/telemetry/patches.py").version_problems()
+    if problems:
+        raise _config.ConfigError("; ".join(problems))
 
 
 def post_fork(server, worker):

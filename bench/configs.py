@@ -3,8 +3,8 @@
 - bare: every signal off.
 - full: all four signals on, exporting to local receivers.
 - sampled: full, with OTEL head sampling at 10% (X-Ray follows the shared sampled flag).
-- course: full, plus the backend's bench-only switch that wires telemetry as the course's seed
-  notes do (a synchronous console span exporter and an ERROR-level log line on every request).
+- course: full, served from bench/course_app.py, which wires telemetry as the course's seed notes
+  do (a synchronous console span exporter and an ERROR-level log line on every request).
 - down: all four signals on, every backend blackholed."""
 import json
 import subprocess
@@ -16,12 +16,12 @@ from tests.support.gunicorn import BACKEND, backend_env
 from tests.support.signals import signals_env
 
 CONFIGS = ("bare", "full", "sampled", "course", "down")
-COURSE_SWITCH = "CRUDDUR_BENCH_COURSE_WIRING"
+# The WSGI app each configuration serves (gunicorn runs in backend-flask/); "app:app" by default.
+WSGI_APPS = {"course": "bench.course_app:app"}
 
 
-def course_wiring_available():
-    """Whether the backend reads the course-wiring switch yet; if not, "course" runs as "full"."""
-    return any(COURSE_SWITCH in path.read_text() for path in (BACKEND / "cruddur").rglob("*.py"))
+def wsgi_app(name):
+    return WSGI_APPS.get(name, "app:app")
 
 
 class Backends:
@@ -70,7 +70,8 @@ def _environment(name, database_url, backends):
         return signals_env(database_url, backends.receivers(), OTEL_TRACES_SAMPLER="parentbased_traceidratio",
                            OTEL_TRACES_SAMPLER_ARG="0.1")
     if name == "course":
-        return signals_env(database_url, backends.receivers(), **{COURSE_SWITCH: "1"})
+        # bench.course_app is imported from the repository root, gunicorn running in backend-flask/.
+        return signals_env(database_url, backends.receivers(), PYTHONPATH=str(BACKEND.parent))
     if name == "down":
         return signals_env(database_url, backends.receivers(blackholed=True))
     raise ValueError(f"unknown configuration {name!r}; choose from {', '.join(CONFIGS)}")

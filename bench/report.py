@@ -137,7 +137,7 @@ def markdown(results, chart, raw_name):
            f"{meta['workers']} gunicorn workers per server, wrk `{meta['wrk']}`, {meta['rounds']} interleaved rounds "
            f"of {meta['seconds']} s per configuration; medians. Load average at start "
            f"{meta['load_average_at_start']}, at end {meta.get('load_average_at_end')}. Raw rounds: `{raw_name}`.", ""]
-    if "course" in meta["configs"] and not meta["course_wiring_in_backend"]:
+    if "course" in meta["configs"] and not meta.get("course_wiring_in_backend", True):
         out += ["Note: the backend did not read `CRUDDUR_BENCH_COURSE_WIRING` in this run, so *course* ran as *full*.", ""]
     out += ["## Targets", "", "| ratio | what | dataset | value | target | |", "|---|---|---|---|---|---|"]
     for row in summary["ratios"]:
@@ -222,7 +222,7 @@ def readme_section(results):
     if meta["load_average_at_start"][0] > 1.0:
         out[2:2] = ["Other jobs were loading the machine during this run, so req/s ratios are noisy; the workers' "
                     "CPU ms per request (the `cpu` rows) is the steadier estimate of the overhead.", ""]
-    if "course" in meta["configs"] and not meta["course_wiring_in_backend"]:
+    if "course" in meta["configs"] and not meta.get("course_wiring_in_backend", True):
         out[2:2] = ["The backend did not read `CRUDDUR_BENCH_COURSE_WIRING` yet, so *course* ran as *full*.", ""]
     for row in summary["ratios"]:
         if row["headline"] and row["name"] not in ("rss",):

@@ -104,7 +104,8 @@ def bench_dataset(dataset, paths, args, backends, workdir, results):
         for name in args.configs:
             print(f"==> {label}: starting gunicorn ({args.workers} workers) for {name}", flush=True)
             env = configs.environment(name, dataset.url, backends.get(name))
-            servers[name] = Gunicorn(env, workers=args.workers, log_path=workdir / f"{name}.log").start()
+            servers[name] = Gunicorn(env, workers=args.workers, log_path=workdir / f"{name}.log",
+                                     app=configs.wsgi_app(name)).start()
         targets = {name: urls(server, dataset, paths) for name, server in servers.items()}
         for name, server in servers.items():
             check_server(name, server, targets[name])
@@ -152,14 +153,11 @@ def run(args):
     results = {"meta": {**machine(), "started": started.isoformat(), "rounds": args.rounds,
                         "seconds": args.seconds, "workers": args.workers, "quick": args.quick,
                         "wrk": f"-t{measure.THREADS} -c{measure.CONNECTIONS}", "configs": args.configs,
-                        "course_wiring_in_backend": configs.course_wiring_available(),
                         "command": "bin/bench " + " ".join(sys.argv[1:])},
                "datasets": [], "runs": [], "memory": [], "received": [], "profiles": []}
     if results["meta"]["load_average_at_start"][0] > 1.0:
         print(f"warning: load average {results['meta']['load_average_at_start']} — the machine is busy, "
               "ratios will be noisy", flush=True)
-    if "course" in args.configs and not results["meta"]["course_wiring_in_backend"]:
-        print(f"note: the backend does not read {configs.COURSE_SWITCH} yet; 'course' runs as 'full'", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="cruddur-bench-"))
     backends = {name: configs.Backends() for name in args.configs if name != "bare" and not args.load_only}
     try:

@@ -1,38 +1,56 @@
-"""Cruddur's configuration: every environment variable the backend reads, read here once."""
+"""Cruddur's configuration: every environment variable the backend reads, read here once.
+
+`ENV_VARS` is the one table: it gives each variable's default (written nowhere else) and its
+meaning, and the README's configuration table mirrors it. `Config` reads the rows into the keys
+of `app.config` (`CONFIG_KEYS` names the few keys that differ from the variable's name), so
+`create_app({...})` overrides configure everything, telemetry included. The rows in
+`READ_BY_LIBRARIES` are read by a library itself, never by Cruddur; the table lists them so that
+they are documented and wired. Other standard variables of the OpenTelemetry SDK (such as
+`OTEL_BSP_*`) and of boto3 (such as `AWS_PROFILE`) reach those libraries in the same way.
+
+gunicorn.conf.py loads this file by its path, in the arbiter: it imports nothing from the app."""
 import os
 import secrets
 from pathlib import Path
 
-# (name, default, meaning) — the README's configuration table mirrors this list,
-# and the compose tests check that every entry is documented and wired.
+# (name, default, meaning): the default is used when the variable is unset or empty.
 ENV_VARS = (
     ("PORT", "4567", "backend port"),
     ("FRONTEND_URL", "http://localhost:3000", "CORS origin of the UI; used in links"),
     ("BACKEND_URL", "http://localhost:4567", "public URL of this API"),
-    ("DATABASE_URL", "sqlite:///~/.local/share/cruddur/cruddur.sqlite3", "SQLAlchemy URL"),
-    ("SECRET_KEY", "random per-install dev key", "signs access tokens; required outside development"),
+    ("DATABASE_URL", "", "SQLAlchemy URL; unset: a SQLite file, $XDG_DATA_HOME/cruddur/cruddur.sqlite3"),
+    ("SECRET_KEY", "", "signs access tokens; required outside development (unset in development: a "
+                       "random per-install key kept in $XDG_DATA_HOME/cruddur/secret_key)"),
     ("CRUDDUR_ENV", "development", "development or production"),
+    ("XDG_DATA_HOME", "~/.local/share", "where the default SQLite file and development key live"),
     ("GUNICORN_WORKERS", "2", "gunicorn worker processes"),
-    ("OTEL_SERVICE_NAME", "backend-flask", "OpenTelemetry service.name"),
-    ("OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP base URL; traces export when set"),
+    ("GUNICORN_CONTROL_SOCKET", "", "this instance's gunicornc control socket; unset: no control socket"),
+    ("OTEL_SERVICE_NAME", "backend-flask", "OpenTelemetry service.name (also the X-Ray segment name)"),
+    ("OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP base URL (/v1/traces is appended); traces export when set"),
+    ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "OTLP/HTTP traces URL, used as it is; overrides the base URL"),
     ("OTEL_EXPORTER_OTLP_HEADERS", "", "OTLP headers, e.g. x-honeycomb-team=KEY"),
-    ("OTEL_TRACES_EXPORTER", "", "otlp or console; otlp implied by an endpoint"),
-    ("OTEL_SDK_DISABLED", "false", "turns OpenTelemetry off"),
-    ("AWS_XRAY_SDK_ENABLED", "false", "turns X-Ray segments on"),
-    ("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000", "X-Ray daemon UDP address"),
+    ("OTEL_EXPORTER_OTLP_TIMEOUT", "3", "seconds an OTLP export (with its retries) may take"),
+    ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "", "the same for traces; overrides OTEL_EXPORTER_OTLP_TIMEOUT"),
+    ("OTEL_TRACES_EXPORTER", "", "otlp, console or none; otlp implied by an endpoint"),
+    ("OTEL_SDK_DISABLED", "false", "true turns OpenTelemetry off"),
+    ("OTEL_TRACES_SAMPLER", "parentbased_always_on", "head sampler (read by opentelemetry-sdk)"),
+    ("OTEL_TRACES_SAMPLER_ARG", "", "the sampler's argument, e.g. 0.1 (read by opentelemetry-sdk)"),
+    ("AWS_XRAY_SDK_ENABLED", "", "true or false; unset: X-Ray is on when AWS_XRAY_DAEMON_ADDRESS is set"),
+    ("AWS_XRAY_DAEMON_ADDRESS", "", "X-Ray daemon UDP address; turns X-Ray on (127.0.0.1:2000 when only "
+                                    "AWS_XRAY_SDK_ENABLED=true)"),
     ("AWS_XRAY_CONTEXT_MISSING", "IGNORE_ERROR", "what X-Ray does outside a request"),
     ("AWS_XRAY_URL", "", "X-Ray dynamic naming pattern"),
     ("AWS_DEFAULT_REGION", "", "AWS region"),
-    ("AWS_ACCESS_KEY_ID", "", "AWS credentials"),
-    ("AWS_SECRET_ACCESS_KEY", "", "AWS credentials"),
+    ("AWS_ACCESS_KEY_ID", "", "AWS credentials (read by boto3)"),
+    ("AWS_SECRET_ACCESS_KEY", "", "AWS credentials (read by boto3)"),
+    ("AWS_SESSION_TOKEN", "", "AWS temporary credentials (read by boto3)"),
     ("AWS_ENDPOINT_URL", "", "AWS endpoint override, e.g. an emulator"),
     ("CLOUDWATCH_LOG_GROUP", "", "CloudWatch Logs group; logs ship when set"),
     ("ROLLBAR_ACCESS_TOKEN", "", "Rollbar server token; errors report when set"),
     ("ROLLBAR_ENVIRONMENT", "development", "Rollbar environment"),
     ("ROLLBAR_ENDPOINT", "https://api.rollbar.com/api/1/", "Rollbar API base"),
     ("CRUDDUR_FAULTS", "", "fault injection: <service>:error or <service>:delay=<ms>"),
-    ("CRUDDUR_VERSION", "git commit, else dev", "code version reported to Rollbar"),
-    ("CRUDDUR_BENCH_COURSE_WIRING", "", "benchmark only: 1 adds the course's console spans and ERROR lines"),
+    ("CRUDDUR_VERSION", "", "code version reported to Rollbar; unset: the git commit, else dev"),
     ("AWS_COGNITO_USER_POOL_ID", "", "Cognito user pool, e.g. us-east-1_AbC123; with the client id, "
                                      "protected routes also accept its access tokens"),
     ("AWS_COGNITO_USER_POOL_CLIENT_ID", "", "the app client id Cognito access tokens must carry"),
@@ -46,8 +64,33 @@ ENV_VARS = (
     ("CRUDDUR_PROXY_HOPS", "0", "trusted reverse proxies in front of gunicorn; 0 ignores X-Forwarded-For"),
 )
 
+# Variables a library reads itself, by library. Cruddur passes every other value explicitly.
+READ_BY_LIBRARIES = {
+    "AWS_ACCESS_KEY_ID": "boto3",
+    "AWS_SECRET_ACCESS_KEY": "boto3",
+    "AWS_SESSION_TOKEN": "boto3",
+    "OTEL_TRACES_SAMPLER": "opentelemetry-sdk",
+    "OTEL_TRACES_SAMPLER_ARG": "opentelemetry-sdk",
+}
+
+# app.config keys that are not the variable's own name.
+CONFIG_KEYS = {
+    "CRUDDUR_ENV": "ENV",
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "XDG_DATA_HOME": "DATA_HOME",
+    "CRUDDUR_FAULTS": "FAULTS",
+    "AWS_COGNITO_USER_POOL_ID": "COGNITO_USER_POOL_ID",
+    "AWS_COGNITO_USER_POOL_CLIENT_ID": "COGNITO_CLIENT_ID",
+    "AWS_COGNITO_JWKS_URL": "COGNITO_JWKS_URL",
+    "CRUDDUR_SIGNIN_LIMIT_PER_ACCOUNT": "SIGNIN_LIMIT_PER_ACCOUNT",
+    "CRUDDUR_SIGNIN_LIMIT_PER_ADDRESS": "SIGNIN_LIMIT_PER_ADDRESS",
+    "CRUDDUR_SIGNUP_LIMIT_PER_ADDRESS": "SIGNUP_LIMIT_PER_ADDRESS",
+    "CRUDDUR_WRITE_LIMIT_PER_USER": "WRITE_LIMIT_PER_USER",
+    "CRUDDUR_PROXY_HOPS": "PROXY_HOPS",
+}
 
 SECRET_KEY_MIN_BYTES = 32  # HS256 tokens and signed cursors; RFC 7518 asks for a key as long as the hash
+DEFAULTS = {name: default for name, default, _meaning in ENV_VARS}
 
 
 class ConfigError(SystemExit):
@@ -58,16 +101,34 @@ class ConfigError(SystemExit):
         super().__init__(f"cruddur: configuration error: {message}")
 
 
-def _default_database_url():
-    data_dir = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "cruddur"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{data_dir / 'cruddur.sqlite3'}"
+def read(env, names):
+    """{name: value} for these variables, each one's default standing in when unset or empty."""
+    return {name: env.get(name) or DEFAULTS[name] for name in names}
 
 
-def _dev_secret_key():
+def server_settings(env=None):
+    """What gunicorn.conf.py needs before any worker exists."""
+    values = read(os.environ if env is None else env, ("PORT", "GUNICORN_WORKERS", "GUNICORN_CONTROL_SOCKET"))
+    return {"PORT": _whole_number("PORT", values["PORT"], 1, 65535),
+            "GUNICORN_WORKERS": _whole_number("GUNICORN_WORKERS", values["GUNICORN_WORKERS"], 1, 1000),
+            "GUNICORN_CONTROL_SOCKET": values["GUNICORN_CONTROL_SOCKET"]}
+
+
+def _whole_number(name, value, low, high):
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+    return int(value)
+
+
+def _data_dir(data_home):
+    path = Path(data_home).expanduser() / "cruddur"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _dev_secret_key(data_home):
     """A random key created once per install, so local tokens survive restarts."""
-    path = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "cruddur" / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = _data_dir(data_home) / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
@@ -79,31 +140,23 @@ class Config:
 
     def __init__(self, env=None):
         env = os.environ if env is None else env
-        self.ENV = env.get("CRUDDUR_ENV", "development")
-        self.PORT = int(env.get("PORT", "4567"))
-        self.FRONTEND_URL = env.get("FRONTEND_URL", "http://localhost:3000")
-        self.BACKEND_URL = env.get("BACKEND_URL", "http://localhost:4567")
-        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or _default_database_url()
-        self.SECRET_KEY = env.get("SECRET_KEY") or self._secret_for(self.ENV)
+        values = read(env, (name for name in DEFAULTS if name not in READ_BY_LIBRARIES))
+        for name, value in values.items():
+            setattr(self, CONFIG_KEYS.get(name, name), value)
+        for name, value in server_settings(env).items():
+            setattr(self, name, value)
+        self.SQLALCHEMY_DATABASE_URI = (self.SQLALCHEMY_DATABASE_URI
+                                        or f"sqlite:///{_data_dir(self.DATA_HOME) / 'cruddur.sqlite3'}")
+        self.SECRET_KEY = self.SECRET_KEY or self._secret_for(self.ENV, self.DATA_HOME)
         if self.ENV == "production" and len(self.SECRET_KEY.encode()) < SECRET_KEY_MIN_BYTES:
             raise ConfigError(f"SECRET_KEY is {len(self.SECRET_KEY.encode())} bytes; CRUDDUR_ENV=production "
                               f"needs at least {SECRET_KEY_MIN_BYTES} (e.g. python -c 'import secrets; "
                               f"print(secrets.token_urlsafe(48))')")
+        self.PROXY_HOPS = self._hops(self.PROXY_HOPS)
         self.MAX_CONTENT_LENGTH = 64 * 1024
         self.ACCESS_TOKEN_TTL_SECONDS = 24 * 3600
         self.PAGE_LIMIT_DEFAULT = 20
         self.PAGE_LIMIT_MAX = 100
-        self.FAULTS = env.get("CRUDDUR_FAULTS", "")
-        self.BENCH_COURSE_WIRING = env.get("CRUDDUR_BENCH_COURSE_WIRING") == "1"
-        self.COGNITO_USER_POOL_ID = env.get("AWS_COGNITO_USER_POOL_ID", "")
-        self.COGNITO_CLIENT_ID = env.get("AWS_COGNITO_USER_POOL_CLIENT_ID", "")
-        self.COGNITO_JWKS_URL = env.get("AWS_COGNITO_JWKS_URL", "")
-        self.SIGNIN_LIMIT_PER_ACCOUNT = env.get("CRUDDUR_SIGNIN_LIMIT_PER_ACCOUNT") or "10/minute"
-        self.SIGNIN_LIMIT_PER_ADDRESS = env.get("CRUDDUR_SIGNIN_LIMIT_PER_ADDRESS") or "50/minute"
-        self.SIGNUP_LIMIT_PER_ADDRESS = env.get("CRUDDUR_SIGNUP_LIMIT_PER_ADDRESS") or "5/minute;50/day"
-        self.WRITE_LIMIT_PER_USER = env.get("CRUDDUR_WRITE_LIMIT_PER_USER") or "30/minute;500/hour"
-        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
-        self.PROXY_HOPS = self._hops(env.get("CRUDDUR_PROXY_HOPS") or "0")
 
     @staticmethod
     def _hops(value):
@@ -112,10 +165,10 @@ class Config:
         return int(value)
 
     @staticmethod
-    def _secret_for(environment):
+    def _secret_for(environment, data_home):
         if environment != "development":
             raise ConfigError("SECRET_KEY must be set when CRUDDUR_ENV is not development")
-        return _dev_secret_key()
+        return _dev_secret_key(data_home)
 
     def as_mapping(self):
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -51,7 +51,7 @@ def handle_internal_error(exc: InternalServerError):
 def handle_database_unavailable(exc: OperationalError):
     """The database is unreachable (down, restarting, refusing): 503, reported to Rollbar
     explicitly because a registered handler keeps Flask from sending got_request_exception."""
-    from .telemetry import errors as error_reporting
+    from .telemetry import rollbar as error_reporting
 
     log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
     error_reporting.report_exception(exc)

@@ -13,7 +13,13 @@ BACKEND_IMAGE_SERVICES = ("migrate", "purger", "backend-flask")
 
 # Backend variables compose may leave out, each with its reason.
 NOT_WIRED_IN_COMPOSE = {
-    "CRUDDUR_BENCH_COURSE_WIRING": "a benchmark-only switch that bin/bench sets; never part of the stack",
+    "XDG_DATA_HOME": "locates the default SQLite file and development key; compose sets DATABASE_URL and SECRET_KEY",
+    "GUNICORN_CONTROL_SOCKET": "one instance's own gunicornc socket; the image runs without one",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "compose sets the base OTEL_EXPORTER_OTLP_ENDPOINT instead",
+    "OTEL_EXPORTER_OTLP_TIMEOUT": "the backend's short default suits the local collector",
+    "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "the backend's short default suits the local collector",
+    "OTEL_TRACES_SAMPLER": "the SDK default (parent-based, always on) records every local request",
+    "OTEL_TRACES_SAMPLER_ARG": "only with OTEL_TRACES_SAMPLER",
 }
 
 # Secrets come from the shell only: compose passes them through (no value) and never defaults them.

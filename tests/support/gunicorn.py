@@ -31,7 +31,8 @@ def flask_command(env, *args):
 
 
 class Gunicorn:
-    def __init__(self, env, workers=2, log_path=None, port=None):
+    def __init__(self, env, workers=2, log_path=None, port=None, app="app:app"):
+        self.app = app  # the WSGI app gunicorn serves, as a "module:name" from backend-flask/
         self.env = env
         self.workers = workers
         self.port = port or free_port()
@@ -45,7 +46,7 @@ class Gunicorn:
         log = open(self.log_path, "a") if self.log_path else subprocess.DEVNULL
         try:
             self.process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "app:app", "--bind", f"127.0.0.1:{self.port}",
+                [str(BIN / "gunicorn"), self.app, "--bind", f"127.0.0.1:{self.port}",
                  "--workers", str(self.workers)],
                 cwd=BACKEND, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )

@@ -5,7 +5,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import openapi
 from ..db import db
-from ..telemetry import errors as error_reporting
+from ..telemetry import rollbar as error_reporting
 
 bp = Blueprint("general", __name__)
 

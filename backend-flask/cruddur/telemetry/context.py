@@ -5,7 +5,7 @@ import re
 from flask import g, request
 from opentelemetry import trace
 
-from . import otel, xray
+from .state import current
 
 TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 
@@ -14,13 +14,18 @@ def to_xray(trace_id):
     return f"1-{trace_id[:8]}-{trace_id[8:]}"
 
 
+def _xray_entity():
+    telemetry = current()
+    return telemetry.xray.current_entity() if telemetry is not None else None
+
+
 def trace_ids():
     """(trace_id as 32 hex, X-Ray trace id) for the current request, or (None, None) outside one."""
     ctx = trace.get_current_span().get_span_context()
     if ctx.is_valid:
         trace_id = format(ctx.trace_id, "032x")
         return trace_id, to_xray(trace_id)
-    segment = xray.current_entity()
+    segment = _xray_entity()
     if segment is not None:
         return segment.trace_id[2:].replace("-", ""), segment.trace_id
     trace_id = g.get("trace_id") if request else None
@@ -29,7 +34,7 @@ def trace_ids():
 
 def _assign_fallback_id():
     """With OTEL off, a request still gets one id for its log line, Rollbar item and response."""
-    if trace.get_current_span().get_span_context().is_valid or xray.current_entity() is not None:
+    if trace.get_current_span().get_span_context().is_valid or _xray_entity() is not None:
         return
     match = TRACEPARENT.match(request.headers.get("traceparent", ""))
     g.trace_id = match.group(1) if match else os.urandom(16).hex()
@@ -43,8 +48,8 @@ def _trace_response(response):
     return response
 
 
-def init_app(app):
-    if otel.enabled():
+def init_app(app, tracing):
+    if tracing.enabled:
         return  # OTEL's span carries the id, and its response propagator writes traceresponse
     app.before_request(_assign_fallback_id)
     app.after_request(_trace_response)

@@ -4,8 +4,6 @@ import time
 
 log = logging.getLogger("cruddur.telemetry.faults")
 
-_faults = {}
-
 
 class InjectedFault(RuntimeError):
     """Raised by a service named in CRUDDUR_FAULTS with `:error`."""
@@ -27,21 +25,22 @@ def parse(spec):
     return faults
 
 
-def configure(spec):
-    _faults.clear()
-    _faults.update(parse(spec))
+class Faults:
+    """One app's injected faults, from its FAULTS setting (CRUDDUR_FAULTS)."""
 
+    def __init__(self, spec):
+        self.faults = parse(spec)
 
-def active():
-    return bool(_faults)
+    @property
+    def active(self):
+        return bool(self.faults)
 
-
-def inject(service):
-    fault = _faults.get(service)
-    if fault is None:
-        return
-    kind, seconds = fault
-    if kind == "delay":
-        time.sleep(seconds)
-    else:
-        raise InjectedFault(f"fault injected into {service} by CRUDDUR_FAULTS")
+    def inject(self, service):
+        fault = self.faults.get(service)
+        if fault is None:
+            return
+        kind, seconds = fault
+        if kind == "delay":
+            time.sleep(seconds)
+        else:
+            raise InjectedFault(f"fault injected into {service} by CRUDDUR_FAULTS")

@@ -8,10 +8,10 @@ import os
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
-from aws_xray_sdk.core import xray_recorder
 from opentelemetry import trace
 
-from . import context, errors, otel, xray
+from . import context
+from .state import current
 
 
 @dataclass
@@ -23,24 +23,26 @@ class TraceIds:
         return {"trace_id": self.trace_id, "xray_trace_id": self.xray_trace_id}
 
 
-def _span(name, **attributes):
-    if not otel.enabled():
+def _span(telemetry, name, **attributes):
+    if telemetry is None or not telemetry.otel.enabled:
         return nullcontext(None)
-    return otel.tracer().start_as_current_span(
+    return telemetry.otel.tracer.start_as_current_span(
         name, kind=trace.SpanKind.INTERNAL, attributes={f"app.{k}": v for k, v in attributes.items()})
 
 
 @contextmanager
 def run(name, **attributes):
-    """One trace for one run; yields its TraceIds. Exceptions are reported, then re-raised."""
-    with _span(name, **attributes) as span:
+    """One trace for one run, in the current app's telemetry; yields its TraceIds. Exceptions are
+    reported, then re-raised."""
+    telemetry = current()
+    with _span(telemetry, name, **attributes) as span:
         ctx = span.get_span_context() if span is not None else None
         trace_id = format(ctx.trace_id, "032x") if ctx is not None and ctx.is_valid else os.urandom(16).hex()
         ids = TraceIds(trace_id, context.to_xray(trace_id))
         # A run every few minutes is cheap to trace: sampled unless OTEL's sampler said otherwise.
         sampled = 1 if ctx is None or ctx.trace_flags.sampled else 0
-        segment_cm = (xray_recorder.in_segment(traceid=ids.xray_trace_id, sampling=sampled)
-                      if xray.enabled() else nullcontext(None))
+        segment_cm = (telemetry.xray.recorder.in_segment(traceid=ids.xray_trace_id, sampling=sampled)
+                      if telemetry is not None and telemetry.xray.enabled else nullcontext(None))
         with segment_cm as segment:
             if segment is not None and segment.sampled:
                 segment.put_annotation("job", name)
@@ -49,16 +51,18 @@ def run(name, **attributes):
             try:
                 yield ids
             except Exception as exc:
-                errors.report_exception(exc, custom={**ids.as_log_fields(), "job": name})
+                if telemetry is not None:
+                    telemetry.rollbar.report_exception(exc, custom={**ids.as_log_fields(), "job": name})
                 raise
 
 
 @contextmanager
 def step(name):
     """A child span and subsegment, both called `name`; yields a function recording app.* values."""
-    with _span(name) as span:
-        entity = xray.current_entity()
-        subsegment_cm = (xray_recorder.in_subsegment(name) if entity is not None and entity.sampled
+    telemetry = current()
+    with _span(telemetry, name) as span:
+        entity = telemetry.xray.current_entity() if telemetry is not None else None
+        subsegment_cm = (telemetry.xray.recorder.in_subsegment(name) if entity is not None and entity.sampled
                          else nullcontext(None))
         with subsegment_cm as subsegment:
             def record(**values):
@@ -75,7 +79,8 @@ def record(**values):
     span = trace.get_current_span()
     if span.is_recording():
         span.set_attributes({f"app.{k}": v for k, v in values.items()})
-    entity = xray.current_entity()
+    telemetry = current()
+    entity = telemetry.xray.current_entity() if telemetry is not None else None
     if entity is not None and entity.sampled:
         for key, value in values.items():
             entity.put_metadata(key, value, "app")

@@ -1,42 +1,48 @@
 """AWS X-Ray: one segment per request from XRayMiddleware, sharing the OTEL trace id.
 
-On when `AWS_XRAY_SDK_ENABLED=true` or `AWS_XRAY_DAEMON_ADDRESS` is set (and not explicitly
-disabled). Sampling uses local rules derived from the centralised rule in
+On when `AWS_XRAY_SDK_ENABLED` is true, or `AWS_XRAY_DAEMON_ADDRESS` is set (and X-Ray is not
+explicitly disabled), in app.config. Each app has its own `AWSXRayRecorder` (`XRay.recorder`),
+given to its XRayMiddleware and used for its services' subsegments: the SDK's module-level
+`xray_recorder` is never used. Sampling uses local rules derived from the centralised rule in
 `xray_sampling_rule.json` beside this module (`aws/json/xray.json` links to it, so the image,
 built from backend-flask/ alone, carries the same file), so nothing polls the daemon over TCP;
-when OTEL is on, its sampling decision is handed to X-Ray instead."""
-import atexit
+when OTEL is on, its sampling decision is handed to X-Ray instead.
+
+Process-wide by nature: the SDK's on/off switch (`global_sdk_config`, which also obeys
+AWS_XRAY_SDK_ENABLED in the environment over any call), switched on by any app with X-Ray on."""
 import json
 import logging
-import os
+import socket
 from pathlib import Path
 
 from aws_xray_sdk import global_sdk_config
-from aws_xray_sdk.core import xray_recorder
+from aws_xray_sdk.core import xray_recorder as sdk_default_recorder
+from aws_xray_sdk.core.emitters.udp_emitter import PROTOCOL_DELIMITER, PROTOCOL_HEADER
 from aws_xray_sdk.core.exceptions.exceptions import SegmentNotFoundException
-from aws_xray_sdk.core.emitters.udp_emitter import PROTOCOL_DELIMITER, PROTOCOL_HEADER, UDPEmitter
+from aws_xray_sdk.core.recorder import AWSXRayRecorder
 from aws_xray_sdk.core.sampling.local.sampler import LocalSampler
 from aws_xray_sdk.ext.flask.middleware import XRayMiddleware
 from flask import request
 from opentelemetry import trace
 
-from . import otel
+from . import patches
 
 log = logging.getLogger("cruddur.telemetry.xray")
 
 RULES_FILE = Path(__file__).resolve().with_name("xray_sampling_rule.json")
-_state = {"enabled": False, "daemon": None, "rules": None}
+DEFAULT_DAEMON = "127.0.0.1:2000"
+_process = {"enabled_apps": 0}
+
+# The SDK's module-level recorder opens a UDP socket for its emitter when it is imported. Cruddur
+# never sends through it (each app has its own recorder), so the socket is closed at once.
+patches.close_udp_emitter(sdk_default_recorder.emitter)
 
 
-def enabled_in(env=os.environ):
-    flag = env.get("AWS_XRAY_SDK_ENABLED", "").strip().lower()
+def enabled_in(config):
+    flag = config["AWS_XRAY_SDK_ENABLED"].strip().lower()
     if flag in ("false", "0", "no"):
         return False
-    return flag in ("true", "1", "yes") or bool(env.get("AWS_XRAY_DAEMON_ADDRESS"))
-
-
-def enabled():
-    return _state["enabled"]
+    return flag in ("true", "1", "yes") or bool(config["AWS_XRAY_DAEMON_ADDRESS"])
 
 
 def local_rules(path=RULES_FILE):
@@ -55,32 +61,40 @@ def local_rules(path=RULES_FILE):
     }]}
 
 
-class SegmentEmitter(UDPEmitter):
-    """The SDK's emitter on a connected, non-blocking UDP socket.
+def udp_address(address):
+    """(host, port) of the daemon's UDP listener, from `host:port` or `tcp:h:p udp:h:p`."""
+    parts = address.split()
+    udp = next((p[len("udp:"):] for p in parts if p.startswith("udp:")), parts[0] if parts else DEFAULT_DAEMON)
+    host, _, port = udp.rpartition(":")
+    return host, int(port)
+
+
+class SegmentEmitter:
+    """Sends segments to the daemon on a connected, non-blocking UDP socket of its own.
 
     A datagram queued at a slow reader stays charged to the sender's buffer, so a blocking socket
     stalls the request once the daemon falls behind; this one drops the segment instead (and
-    counts it). It also skips the debug line the SDK formats from the whole segment on every send."""
+    counts it). It also skips the debug line the SDK's emitter formats from every segment."""
 
     def __init__(self, daemon_address):
-        super().__init__(daemon_address)
-        self._socket.setblocking(False)
-        self._connected_to = None
+        self.address = udp_address(daemon_address)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setblocking(False)
+        self._connected = False
         self.dropped = 0
-
-    def _send_data(self, data):
-        address = (self._ip, self._port)
-        if self._connected_to != address:
-            self._socket.connect(address)
-            self._connected_to = address
-        self._socket.send(data.encode("utf-8"))
 
     def send_entity(self, entity):
         try:
-            self._send_data(f"{PROTOCOL_HEADER}{PROTOCOL_DELIMITER}{entity.serialize()}")
+            if not self._connected:
+                self.sock.connect(self.address)
+                self._connected = True
+            self.sock.send(f"{PROTOCOL_HEADER}{PROTOCOL_DELIMITER}{entity.serialize()}".encode("utf-8"))
         except Exception:  # a full buffer or a missing daemon must never reach the request
             self.dropped += 1
             log.debug("could not send a segment to the X-Ray daemon", exc_info=True)
+
+    def close(self):
+        self.sock.close()
 
 
 def _share_trace_id():
@@ -100,69 +114,71 @@ def _share_trace_id():
         log.debug("could not share the trace id with X-Ray", exc_info=True)
 
 
-def _close_emitter(emitter):
-    sock = getattr(emitter, "_socket", None)
-    if sock is not None:
-        sock.close()
+class XRay:
+    """One app's X-Ray recorder (None when X-Ray is off for the app)."""
+
+    def __init__(self, recorder=None, daemon=None, rule_name=None):
+        self.recorder = recorder
+        self.daemon = daemon
+        self.rule_name = rule_name
+
+    @property
+    def enabled(self):
+        return self.recorder is not None
+
+    def current_entity(self):
+        """The open subsegment or segment of this request, or None (outside requests: CLI, start-up)."""
+        if self.recorder is None:
+            return None
+        try:
+            return self.recorder.context.get_trace_entity()
+        except SegmentNotFoundException:  # AWS_XRAY_CONTEXT_MISSING=RUNTIME_ERROR outside a request
+            return None
+
+    def describe(self):
+        """Where segments go, and the sampling rules in effect on this app's recorder."""
+        if self.recorder is None:
+            return "off"
+        rules = patches.local_sampler_rules(self.recorder.sampler)
+        if not rules or self.rule_name is None:
+            return f"udp {self.daemon} (SDK default sampling)"
+        rule = rules[0]
+        return (f"udp {self.daemon} (sampling rule {self.rule_name}: "
+                f"rate {rule.rate}, reservoir {rule.fixed_target}/s)")
+
+    def close(self):
+        if self.recorder is not None:
+            self.recorder.emitter.close()
 
 
-def _close_current_emitter():
-    _close_emitter(xray_recorder.emitter)
+def _recorder(config, daemon, rules):
+    recorder = AWSXRayRecorder()
+    unused = recorder.emitter
+    # Set through the recorder's properties, not configure(): configure() prefers the environment's
+    # AWS_XRAY_* values over its arguments, and these come from app.config.
+    recorder.emitter = SegmentEmitter(daemon)
+    patches.close_udp_emitter(unused)
+    recorder.sampler = LocalSampler(rules) if rules else LocalSampler()
+    recorder.service = config["OTEL_SERVICE_NAME"]
+    recorder.dynamic_naming = config["AWS_XRAY_URL"] or None
+    recorder.context.context_missing = config["AWS_XRAY_CONTEXT_MISSING"]
+    return recorder
 
 
-# The SDK's recorder opens a UDP socket for its default emitter when it is imported. Cruddur never
-# sends through that emitter (init_app replaces it, or switches the SDK off), so its socket is
-# closed here; a replaced emitter's socket is closed at once, and the last one at exit.
-_close_current_emitter()
-atexit.register(_close_current_emitter)
-
-
-def init_app(app):
-    previous = xray_recorder.emitter
-    if not enabled_in():
-        global_sdk_config.set_sdk_enabled(False)
-        _close_emitter(previous)  # nothing sends while the SDK is off
-        return
+def init_app(app, tracing):
+    if not enabled_in(app.config):
+        if not _process["enabled_apps"]:
+            global_sdk_config.set_sdk_enabled(False)
+        return XRay()
     global_sdk_config.set_sdk_enabled(True)
+    _process["enabled_apps"] += 1
     rules = local_rules()
     if rules is None:
         log.warning("X-Ray sampling rule file unreadable; using the SDK's default rules",
                     extra={"rules_file": str(RULES_FILE)})
-    daemon = os.environ.get("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000")
-    emitter = SegmentEmitter(daemon)
-    xray_recorder.configure(
-        service=os.environ.get("OTEL_SERVICE_NAME", "backend-flask"),
-        dynamic_naming=os.environ.get("AWS_XRAY_URL") or None,
-        daemon_address=daemon,
-        emitter=emitter,
-        context_missing=os.environ.get("AWS_XRAY_CONTEXT_MISSING", "IGNORE_ERROR"),
-        sampler=LocalSampler(rules) if rules else LocalSampler(),
-        plugins=(),
-    )
-    if previous is not emitter:
-        _close_emitter(previous)
-    if otel.enabled():
+    daemon = app.config["AWS_XRAY_DAEMON_ADDRESS"] or DEFAULT_DAEMON
+    recorder = _recorder(app.config, daemon, rules)
+    if tracing.enabled:
         app.before_request(_share_trace_id)
-    XRayMiddleware(app, xray_recorder)
-    _state.update(enabled=True, daemon=daemon, rules=rules)
-
-
-def describe():
-    if not _state["enabled"]:
-        return "off"
-    rules = _state["rules"]
-    if rules is None:
-        return f"udp {_state['daemon']} (SDK default sampling)"
-    rule = rules["rules"][0]
-    return (f"udp {_state['daemon']} (sampling rule {rule['description']}: "
-            f"rate {rule['rate']}, reservoir {rule['fixed_target']}/s)")
-
-
-def current_entity():
-    """The open subsegment or segment of this request, or None (outside requests: CLI, start-up)."""
-    if not _state["enabled"]:
-        return None
-    try:
-        return xray_recorder.context.get_trace_entity()
-    except SegmentNotFoundException:  # AWS_XRAY_CONTEXT_MISSING=RUNTIME_ERROR outside a request
-        return None
+    XRayMiddleware(app, recorder)
+    return XRay(recorder, daemon, rules["rules"][0]["description"] if rules else None)
