@@ -5,7 +5,9 @@
 - sampled: full, with OTEL head sampling at 10% (X-Ray follows the shared sampled flag).
 - course: full, served from bench/course_app.py, which wires telemetry as the course's seed notes
   do (a synchronous console span exporter and an ERROR-level log line on every request).
-- down: all four signals on, every backend blackholed."""
+- down: all four signals on, every backend blackholed.
+- floor-flask, floor-sqlalchemy, floor-xray, floor-logs: bare, plus one required library alone, as
+  its own documentation wires it (bench/floors.py); measured on the home feed only."""
 import json
 import subprocess
 import sys
@@ -15,9 +17,11 @@ from types import SimpleNamespace
 from tests.support.gunicorn import BACKEND, backend_env
 from tests.support.signals import signals_env
 
-CONFIGS = ("bare", "full", "sampled", "course", "down")
+from bench.floors import FLOORS
+
+CONFIGS = ("bare", "full", "sampled", "course", "down", *FLOORS)
 # The WSGI app each configuration serves (gunicorn runs in backend-flask/); "app:app" by default.
-WSGI_APPS = {"course": "bench.course_app:app"}
+WSGI_APPS = {"course": "bench.course_app:app", **dict.fromkeys(FLOORS, "bench.floors:app")}
 
 
 def wsgi_app(name):
@@ -74,4 +78,9 @@ def _environment(name, database_url, backends):
         return signals_env(database_url, backends.receivers(), PYTHONPATH=str(BACKEND.parent))
     if name == "down":
         return signals_env(database_url, backends.receivers(blackholed=True))
+    if name in FLOORS:
+        receivers = backends.receivers()
+        return backend_env(database_url, CRUDDUR_BENCH_FLOOR=name, CRUDDUR_BENCH_OTLP_URL=receivers["otlp"].url,
+                           CRUDDUR_BENCH_XRAY_ADDRESS=receivers["xray"].address,
+                           CRUDDUR_BENCH_MOTO_URL=receivers["moto"].url, PYTHONPATH=str(BACKEND.parent))
     raise ValueError(f"unknown configuration {name!r}; choose from {', '.join(CONFIGS)}")

@@ -1,6 +1,6 @@
 """Where a request's CPU goes, part by part: one worker serving the home feed in-process.
 
-For each configuration (bare, full, sampled; see bench/configs.py) a fresh process loads the app
+For each configuration (bare, full, sampled, and the floors; see bench/configs.py) a fresh process loads the app
 as a gunicorn worker does (telemetry after fork, gc.freeze), serves GET /api/activities/home from
 the SQLite 1k dataset through the WSGI interface, and times with thread CPU clocks:
 - every before_request, after_request and teardown hook of the app, by name;
@@ -72,6 +72,7 @@ def _hook_clocks(app, clock):
 
 def _name(func):
     func = getattr(func, "func", func)  # functools.partial
+    func = getattr(func, "__wrapped__", func)  # a hook that runs only for sampled requests
     return getattr(func, "__qualname__", type(func).__name__).replace("<locals>.", "")
 
 
@@ -105,7 +106,10 @@ def child(requests):
     sys.path.insert(0, str(BACKEND))
     clock = Clock()
     _instrument_clock(clock)
-    from app import app
+    if os.environ.get("CRUDDUR_BENCH_FLOOR"):
+        from bench.floors import app
+    else:
+        from app import app
     from cruddur import telemetry
 
     telemetry.after_fork()

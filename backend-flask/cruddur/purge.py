@@ -7,7 +7,9 @@ changes. Messages are not touched. Each batch is its own transaction, so serving
   the same crud and neither waits for the other; a reply being inserted under a crud holds a key
   lock on it, so that crud is skipped until the next run.
 - SQLite: writers take turns; a batch starts with BEGIN IMMEDIATE (choose and delete under one
-  write lock), and a busy database is waited for (busy_timeout), not an error.
+  write lock), and a busy database is waited for (busy_timeout), not an error. SQLite's lock is
+  not fair, so after each batch the purger rests as long as the batch held the lock: requests'
+  writes get their turn however many purgers run back to back.
 On SQLite the freed pages then go back to the file system in short incremental-vacuum steps
 (migration 0006 turns incremental auto-vacuum on)."""
 import logging
@@ -29,6 +31,7 @@ CHUNK = 500  # ids per IN (...) list
 BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a batch waits for another writer's turn
 LOCK_TIMEOUT = "10s"  # PostgreSQL: how long a batch waits for a reply being inserted to commit
 VACUUM_STEP_PAGES = 2_000  # SQLite pages returned per short write transaction
+MIN_REST_SECONDS, MAX_REST_SECONDS = 0.02, 1.0  # SQLite: the rest after a batch, bounds of "as long as it held"
 RETRIES = 3  # consecutive failed batches (a lost race, a deadlock, a lock timeout) before giving up
 
 
@@ -109,8 +112,10 @@ def purge(engine, metadata, cutoff, batch_size, stop, on_batch=lambda totals: No
         with job.step("purge_batch") as record, engine.connect() as conn:
             try:
                 _begin(conn)
+                locked_at = time.monotonic()
                 counts, cruds, replies = purge_batch(conn, cutoff, batch_size, others)
                 conn.commit()
+                held = time.monotonic() - locked_at
             except (IntegrityError, OperationalError) as exc:
                 conn.rollback()
                 failures += 1
@@ -125,6 +130,8 @@ def purge(engine, metadata, cutoff, batch_size, stop, on_batch=lambda totals: No
             record(cruds=cruds, replies=replies, **{f"deleted.{t}": n for t, n in counts.items()})
         if not cruds:
             break
+        if engine.dialect.name == "sqlite":
+            stop.wait(min(max(held, MIN_REST_SECONDS), MAX_REST_SECONDS))
         totals.deleted.update(counts)
         totals.cruds += cruds
         totals.replies += replies

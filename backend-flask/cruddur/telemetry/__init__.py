@@ -14,7 +14,7 @@ import threading
 import weakref
 
 from ..config import ConfigError
-from . import context, faults, logs, otel, patches, rollbar, xray
+from . import context, edge, faults, logs, otel, patches, rollbar, xray
 from .deadline import Deadline
 from .state import EXTENSION, current
 
@@ -61,8 +61,14 @@ def init_app(app):
     telemetry.logs.after_fork()
     # Hook order matters: the OTEL server span must exist before X-Ray's middleware opens its
     # segment, so that the segment can take OTEL's trace id (see xray.init_app).
-    telemetry.otel = otel.init_app(app)
-    telemetry.xray = xray.init_app(app, telemetry.otel)
+    untraced = app.wsgi_app
+    with edge.only_for_sampled_requests(app):  # a dropped request skips these libraries' hooks
+        telemetry.otel = otel.init_app(app)
+        telemetry.xray = xray.init_app(app, telemetry.otel)
+    if telemetry.otel.enabled or telemetry.xray.enabled:
+        # Sampling is decided once, before any of their work (telemetry/edge.py).
+        app.wsgi_app = edge.EdgeSampling(app.wsgi_app, untraced, provider=telemetry.otel.provider,
+                                         recorder=telemetry.xray.recorder)
     context.init_app(app, telemetry.otel)
     logs.init_app(app)
     telemetry.rollbar = rollbar.init_app(app)

@@ -20,7 +20,6 @@ from opentelemetry.instrumentation.propagators import TraceResponsePropagator, s
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.propagators.composite import CompositePropagator
-from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
@@ -29,6 +28,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from opentelemetry.util.re import parse_env_headers
 
 from . import patches
+from .edge import EdgeIdGenerator
 
 log = logging.getLogger("cruddur.telemetry.otel")
 
@@ -143,14 +143,24 @@ class Tracing:
         return patches.queued_spans(self.processor) if self.processor is not None else 0
 
 
-def _set_process_globals(provider):
+def own_endpoints(config):
+    """URL patterns of the telemetry backends' own HTTP endpoints."""
+    from .rollbar import endpoint_of
+
+    endpoints = [endpoint_of(config["ROLLBAR_ENDPOINT"]), traces_endpoint(config)]
+    return ["^" + re.escape(url) for url in endpoints if url.startswith(("http://", "https://"))]
+
+
+def _set_process_globals(provider, config):
     """Once per process: the global provider, the propagators and the `requests` instrumentation."""
     if _process["global_provider"] is not None:
         return
     trace.set_tracer_provider(provider)
     propagate.set_global_textmap(CompositePropagator([AwsXRayPropagator(), TraceContextTextMapPropagator()]))
     set_global_response_propagator(TraceResponsePropagator())
-    RequestsInstrumentor().instrument(tracer_provider=provider)
+    # Telemetry never traces itself: the signals' own HTTP calls make no span and carry no trace
+    # header (the OTLP exporter suppresses instrumentation itself; Rollbar's sender does not).
+    RequestsInstrumentor().instrument(tracer_provider=provider, excluded_urls=",".join(own_endpoints(config)))
     _process["global_provider"] = provider
 
 
@@ -160,8 +170,8 @@ def init_app(app):
         return tracing
     # shutdown_on_exit=False: telemetry.shutdown flushes within Cruddur's shared time budget.
     provider = TracerProvider(resource=Resource.create({"service.name": tracing.service_name}),
-                              id_generator=AwsXRayIdGenerator(), shutdown_on_exit=False)
-    _set_process_globals(provider)
+                              id_generator=EdgeIdGenerator(), shutdown_on_exit=False)
+    _set_process_globals(provider, app.config)
     tracing.provider = provider
     tracing.tracer = provider.get_tracer("cruddur")
     tracing.parent_based = isinstance(provider.sampler, ParentBased)

@@ -1,0 +1,117 @@
+"""Head sampling decided once at the edge: a dropped request keeps its trace id on every signal
+that stays on, a sampled caller is honoured, the ratio is the configured one, and telemetry's
+own HTTP calls are never traced."""
+import json
+
+import requests
+
+from tests.support.receivers import wait_until
+from tests.support.signals import LOG_GROUP, signals_env
+
+HOME = "/api/activities/home"
+
+
+def xray_root(trace_id):
+    return f"1-{trace_id[:8]}-{trace_id[8:]}"
+
+
+def _logged(receivers, trace_ids):
+    lines = [json.loads(e["message"]) for e in receivers["moto"].log_events(LOG_GROUP)]
+    return {line.get("trace_id"): line for line in lines if line.get("logger") == "cruddur.access"
+            and line.get("trace_id") in trace_ids}
+
+
+def test_a_dropped_request_carries_one_trace_id_in_its_headers_and_log_line(new_database_url, receivers,
+                                                                            start_server):
+    env = signals_env(new_database_url("sqlite"), receivers, OTEL_TRACES_SAMPLER="parentbased_traceidratio",
+                      OTEL_TRACES_SAMPLER_ARG="0")
+    server = start_server(env)
+    responses = [requests.get(server.url + HOME, timeout=10) for _ in range(3)]
+    trace_ids = []
+    for response in responses:
+        assert response.status_code == 200
+        version, trace_id, span_id, flags = response.headers["traceresponse"].split("-")
+        assert (version, flags, len(trace_id), len(span_id)) == ("00", "00", 32, 16)
+        assert response.headers["X-Amzn-Trace-Id"] == f"Root={xray_root(trace_id)}"
+        assert int(trace_id[:8], 16) > 1_600_000_000  # X-Ray's ids start with the epoch second
+        trace_ids.append(trace_id)
+    assert len(set(trace_ids)) == 3
+    logged = wait_until(lambda: len(_logged(receivers, set(trace_ids))) == 3 and _logged(receivers, set(trace_ids)),
+                        timeout=15)
+    assert all(line["xray_trace_id"] == xray_root(t) for t, line in logged.items())
+    server.stop()
+    assert not {s["trace_id"] for s in receivers["otlp"].spans()} & set(trace_ids)
+    assert not {d["trace_id"] for d in receivers["xray"].segments()} & {xray_root(t) for t in trace_ids}
+
+
+def test_a_caller_that_sampled_is_honoured_through_either_header(new_database_url, receivers, start_server):
+    env = signals_env(new_database_url("sqlite"), receivers, OTEL_TRACES_SAMPLER="parentbased_traceidratio",
+                      OTEL_TRACES_SAMPLER_ARG="0")
+    server = start_server(env)
+    w3c, aws = "5f4dcc3b5aa765d61d8327deb882cf99", "6a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    by_w3c = requests.get(server.url + HOME, timeout=10, headers={"traceparent": f"00-{w3c}-00f067aa0ba902b7-01"})
+    by_aws = requests.get(server.url + HOME, timeout=10,
+                          headers={"X-Amzn-Trace-Id": f"Root={xray_root(aws)};Parent=53995c3f42cd8ad8;Sampled=1"})
+    for response, trace_id in ((by_w3c, w3c), (by_aws, aws)):
+        assert response.headers["traceresponse"].split("-")[1:4:2] == [trace_id, "01"]
+        assert wait_until(lambda t=trace_id: any(s["kind"] == "SERVER" for s in receivers["otlp"].trace(t)),
+                          timeout=15)
+        assert wait_until(lambda t=trace_id: receivers["xray"].segments(xray_root(t)), timeout=15)
+    server.stop()
+
+
+def test_the_ratio_sampled_is_the_configured_one(new_database_url, receivers, start_server):
+    """The edge and the tracer decide on the same trace id: asked about two different ids, a 50%
+    ratio sampler would keep a quarter of the requests."""
+    env = signals_env(new_database_url("sqlite"), receivers, OTEL_TRACES_SAMPLER="traceidratio",
+                      OTEL_TRACES_SAMPLER_ARG="0.5", ROLLBAR_ACCESS_TOKEN="", CLOUDWATCH_LOG_GROUP="")
+    server = start_server(env)
+    session = requests.Session()
+    flags = {}
+    for _ in range(400):
+        _, trace_id, _, flag = session.get(server.url + "/api/health-check", timeout=10).headers["traceresponse"].split("-")
+        flags[trace_id] = flag
+    sampled = {t for t, f in flags.items() if f == "01"}
+    assert 150 <= len(sampled) <= 250  # binomial(400, 0.5): 200 ± 10 per standard deviation
+    # A ratio sampler keeps a trace when its id's low 64 bits fall under ratio × 2^64.
+    assert all((int(t, 16) & (2**64 - 1)) < 2**63 for t in sampled)
+    assert all((int(t, 16) & (2**64 - 1)) >= 2**63 for t, f in flags.items() if f == "00")
+    assert wait_until(lambda: sampled <= {s["trace_id"] for s in receivers["otlp"].spans() if s["kind"] == "SERVER"},
+                      timeout=20)
+    server.stop()
+
+
+def test_xray_alone_drops_by_its_rules_and_keeps_the_id(new_database_url, receivers, start_server):
+    """OTEL off, X-Ray on: a caller's Sampled=0 is a dropped request, still answered with its root."""
+    env = signals_env(new_database_url("sqlite"), receivers, OTEL_SDK_DISABLED="true")
+    server = start_server(env)
+    root = xray_root("6a1b2c3d4e5f60718293a4b5c6d7e8aa")
+    dropped = requests.get(server.url + HOME, timeout=10, headers={"X-Amzn-Trace-Id": f"Root={root};Sampled=0"})
+    kept = requests.get(server.url + HOME, timeout=10)  # within the rule's reservoir
+    junk = requests.get(server.url + HOME, timeout=10, headers={"X-Amzn-Trace-Id": "Root=1-zz;Sampled=0"})
+    assert [r.status_code for r in (dropped, kept, junk)] == [200, 200, 200]
+    assert dropped.headers["X-Amzn-Trace-Id"] == f"Root={root}"
+    assert dropped.headers["traceresponse"].split("-")[1] == root[2:].replace("-", "")
+    assert junk.headers["X-Amzn-Trace-Id"].startswith("Root=1-") and "zz" not in junk.headers["X-Amzn-Trace-Id"]
+    kept_root = kept.headers["X-Amzn-Trace-Id"].split(";")[0].removeprefix("Root=")
+    assert wait_until(lambda: receivers["xray"].segments(kept_root), timeout=15)
+    logged = wait_until(lambda: _logged(receivers, {root[2:].replace("-", "")}), timeout=15)
+    assert logged
+    server.stop()
+    assert not receivers["xray"].segments(root)
+
+
+def test_telemetry_never_traces_its_own_calls(new_database_url, receivers, start_server):
+    env = signals_env(new_database_url("sqlite"), receivers, CRUDDUR_FAULTS="home_activities:error")
+    server = start_server(env)
+    assert requests.get(server.url + HOME, timeout=10).status_code == 500
+    assert requests.get(server.url + "/rollbar/test", timeout=10).status_code == 200
+    assert wait_until(lambda: len(receivers["rollbar"].requests) >= 2, timeout=20)
+    server.stop()
+    for sent in receivers["rollbar"].requests:
+        names = {name.lower() for name in sent["headers"]}
+        assert not names & {"traceparent", "tracestate", "x-amzn-trace-id"}, names
+    client_spans = [s for s in receivers["otlp"].spans() if s["kind"] == "CLIENT"]
+    assert not [s for s in client_spans if receivers["rollbar"].url in json.dumps(s["attributes"])]
+    assert not [s for s in client_spans if s["attributes"].get("http.method") or s["attributes"].get(
+        "http.request.method")]
