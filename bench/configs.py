@@ -9,11 +9,10 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
-from tests.support.gunicorn import BACKEND, backend_env
-from tests.support.signals import signals_env
+from testkit.gunicorn import BACKEND, backend_env
+from testkit.signals import signals_env
 
 CONFIGS = ("bare", "full", "sampled", "course", "down")
 COURSE_SWITCH = "CRUDDUR_BENCH_COURSE_WIRING"
@@ -28,7 +27,7 @@ class Backends:
     """The receivers and blackholes (bench/backends.py), in a child process of their own."""
 
     def __init__(self):
-        self.process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("backends.py"))],
+        self.process = subprocess.Popen([sys.executable, "-m", "bench.backends"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.addresses = json.loads(self.process.stdout.readline())
 

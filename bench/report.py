@@ -86,7 +86,7 @@ def ratios(table):
                                  "timeouts": timeouts or 0})
     headline = _headline_datasets(datasets)
     for row in rows:
-        what, op, bound = TARGETS[row["name"]]
+        _what, op, bound = TARGETS[row["name"]]
         row["headline"] = row.get("config") == "full" if row["name"] == "P3" \
             else (row["database"], row["size"]) in headline
         if op and row["value"] is not None:
@@ -123,7 +123,7 @@ def ratios_text(summary):
     lines = ["Target ratios:"]
     for row in summary["ratios"]:
         if row["headline"]:
-            what, op, bound = TARGETS[row["name"]]
+            _what, op, bound = TARGETS[row["name"]]
             where = f"{row['database']} {size_label(row['size'])}" + (f" {row['path']}" if "path" in row else "")
             target = f"{op} {bound}" if op else "reported"
             lines.append(f"  {row['name']:12s} {where:24s} {_fmt(row['value'])}  ({target}) {_verdict(row)}")
@@ -157,7 +157,7 @@ def markdown(results, chart, raw_name):
     for (db, size), values in sorted(per.items()):
         out.append(f"| {db} {size_label(size)} | " + " | ".join(
             _fmt(values.get(n)) for n in ("P1a", "P1b", "full÷course", "P2", "memory", "rss", "P1a cpu", "P1b cpu")) + " |")
-    out += ["", ""] + [f"![throughput and latency per configuration and size]({chart})", ""]
+    out += ["", "", f"![throughput and latency per configuration and size]({chart})", ""]
     for path, title in PATH_TITLES.items():
         rows = [r for r in summary["table"] if r["path"] == path]
         if not rows:
@@ -202,7 +202,7 @@ def _profiles(results):
                 "", f"py-spy, {p['samples']} samples of both workers under wrk; raw stacks `{p['raw']}` (not committed).",
                 "", "| own time | package | | own time | function | | including callees | function |",
                 "|---|---|---|---|---|---|---|---|"]
-        rows = zip(p["by_package"] + [None] * TOP, p["top_own"], p["top_inclusive"])
+        rows = zip(p["by_package"] + [None] * TOP, p["top_own"], p["top_inclusive"], strict=False)
         for pkg, own, inc in rows:
             package = f"{pkg['share']:.1%} | `{pkg['function']}`" if pkg else " | "
             out.append(f"| {package} | | {own['share']:.1%} | `{own['function']}` | | {inc['share']:.1%} | "
@@ -277,7 +277,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    import sys
-
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
     main()

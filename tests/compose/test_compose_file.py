@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from stack_files import COMPOSE_FILE, REPO, dockerfile_stages, env_mapping, interpolate
+from .stack_files import COMPOSE_FILE, REPO, dockerfile_stages, env_mapping, interpolate
 
-SERVICES = {"migrate", "purger", "backend-flask", "frontend-react-js", "db", "redis", "xray-daemon", "otel-collector", "jaeger"}
+SERVICES = {"migrate", "purger", "backend-flask", "frontend-react-js", "db", "redis", "xray-daemon", "otel-collector",
+            "jaeger"}
 BACKEND_IMAGE_SERVICES = ("migrate", "purger", "backend-flask")
 
 # Backend variables compose may leave out, each with its reason.

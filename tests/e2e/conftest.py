@@ -4,12 +4,13 @@ import os
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.support.receivers import OTLPReceiver
+from testkit.auth import DEMO_PASSWORD
+from testkit.frontend import CHROMIUM, CHROMIUM_ARGS, StaticFrontend, build_frontend, require_chromium, start_backend
+from testkit.net import free_port
+from testkit.receivers import OTLPReceiver
 
 from .browser_spans import BrowserSpanReceiver
-from .servers import CHROMIUM, CHROMIUM_ARGS, StaticFrontend, build_frontend, free_port, require_chromium, start_backend
 
-DEMO_PASSWORD = "cruddur-demo"
 # The README's picture: `CRUDDUR_SCREENSHOT=$PWD/docs/screenshots/home.png .venv/bin/python -m pytest tests/e2e`
 # refreshes it.
 SCREENSHOT_ENV = "CRUDDUR_SCREENSHOT"

@@ -1,7 +1,7 @@
 """Frontend benchmark (not a test): initial JS size, gzip, and time to first feed render in
 headless Chromium on loopback, against gunicorn on a seeded SQLite database.
 
-    .venv/bin/python -m tests.e2e.bench_frontend [--runs 15]
+    .venv/bin/python -m bench.frontend [--runs 15]
 """
 import argparse
 import gzip
@@ -12,7 +12,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from .servers import CHROMIUM, CHROMIUM_ARGS, StaticFrontend, build_frontend, free_port, start_backend
+from testkit.frontend import CHROMIUM, CHROMIUM_ARGS, StaticFrontend, build_frontend, start_backend
+from testkit.net import free_port
 
 # Records, in the page's own clock, when the first feed item is in the DOM.
 FIRST_RENDER_PROBE = """
