@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 from sqlalchemy import create_engine, func, insert, select
-from tqdm import tqdm
 
 from cruddur.models import Activity, User, fold  # the app's own tables and column types
 from testkit.gunicorn import backend_env, flask_command
@@ -115,6 +114,8 @@ def fill(url, size, label, purge=False):
     now = datetime.now(UTC)
     print(f"==> {label}: generating {BENCH_USERS} users and {size:,} activities", flush=True)
     users, activities = generate(size, first_user, first_activity, password_hash, now, purge=purge)
+    from tqdm import tqdm  # a bench tool (bench/requirements.txt): the report code imports this module without it
+
     with tqdm(total=len(users) + len(activities), desc=f"{label} rows", unit="row", unit_scale=True,
               mininterval=1.0) as bar:
         if engine.dialect.name == "postgresql":
