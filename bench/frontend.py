@@ -82,8 +82,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cruddur-bench-frontend-") as workdir:
+        measure(Path(workdir), args.runs)
 
-    workdir = Path(tempfile.mkdtemp(prefix="cruddur-bench-"))
+
+def measure(workdir, runs):
+    """Serve a fresh build next to a seeded backend in `workdir`, and print the figures."""
     ui_port = free_port()
     backend = start_backend(workdir, f"http://127.0.0.1:{ui_port}")
     ui = None
@@ -100,15 +104,15 @@ def main():
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             cold_render_ms(browser, ui.url + "/")  # warm the server and the OS caches
-            cold = [cold_render_ms(browser, ui.url + "/") for _ in range(args.runs)]
+            cold = [cold_render_ms(browser, ui.url + "/") for _ in range(runs)]
             context = new_probed_context(browser)
             page = context.new_page()
             first_render_ms(page, ui.url + "/")
-            warm = [first_render_ms(page, ui.url + "/") for _ in range(args.runs)]
+            warm = [first_render_ms(page, ui.url + "/") for _ in range(runs)]
             context.close()
             browser.close()
         for label, runs in (("new profile each run", cold), ("reload with HTTP cache", warm)):
-            print(f"first feed render, home, {label} ({args.runs} runs): {summary([r['render'] for r in runs])}")
+            print(f"first feed render, home, {label} ({runs} runs): {summary([r['render'] for r in runs])}")
             print(f"  of which scripts ready (DOMContentLoaded): {summary([r['scripts'] for r in runs])}")
             print(f"  of which the feed request (CORS preflight + GET): "
                   f"{summary([r['feedEnd'] - r['feedStart'] for r in runs])}")
