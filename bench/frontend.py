@@ -86,7 +86,7 @@ def main():
         measure(Path(workdir), args.runs)
 
 
-def measure(workdir, runs):
+def measure(workdir, count):
     """Serve a fresh build next to a seeded backend in `workdir`, and print the figures."""
     ui_port = free_port()
     backend = start_backend(workdir, f"http://127.0.0.1:{ui_port}")
@@ -104,15 +104,15 @@ def measure(workdir, runs):
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             cold_render_ms(browser, ui.url + "/")  # warm the server and the OS caches
-            cold = [cold_render_ms(browser, ui.url + "/") for _ in range(runs)]
+            cold = [cold_render_ms(browser, ui.url + "/") for _ in range(count)]
             context = new_probed_context(browser)
             page = context.new_page()
             first_render_ms(page, ui.url + "/")
-            warm = [first_render_ms(page, ui.url + "/") for _ in range(runs)]
+            warm = [first_render_ms(page, ui.url + "/") for _ in range(count)]
             context.close()
             browser.close()
         for label, runs in (("new profile each run", cold), ("reload with HTTP cache", warm)):
-            print(f"first feed render, home, {label} ({runs} runs): {summary([r['render'] for r in runs])}")
+            print(f"first feed render, home, {label} ({count} runs): {summary([r['render'] for r in runs])}")
             print(f"  of which scripts ready (DOMContentLoaded): {summary([r['scripts'] for r in runs])}")
             print(f"  of which the feed request (CORS preflight + GET): "
                   f"{summary([r['feedEnd'] - r['feedStart'] for r in runs])}")
