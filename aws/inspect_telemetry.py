@@ -8,10 +8,9 @@ and AWS_ENDPOINT_URL.
 """
 import argparse
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import ClientError
-
 from cruddur_aws import aws_client, aws_session, describe_target, run_cli
 
 SECTIONS = ("traces", "graph", "logs")
@@ -21,8 +20,8 @@ MAX_MINUTES = 24 * 60
 
 def _iso(value):
     if isinstance(value, (int, float)):
-        value = datetime.fromtimestamp(value, tz=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds") if value else "-"
+        value = datetime.fromtimestamp(value, tz=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value else "-"
 
 
 def print_trace_summaries(xray, start, end, limit, filter_expression):
@@ -35,7 +34,7 @@ def print_trace_summaries(xray, start, end, limit, filter_expression):
     if not summaries:
         print("no traces in this window")
         return
-    summaries.sort(key=lambda s: s.get("StartTime") or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
+    summaries.sort(key=lambda s: s.get("StartTime") or datetime.min.replace(tzinfo=UTC), reverse=True)
     for summary in summaries[:limit]:
         http = summary.get("Http") or {}
         flags = [name for name, key in (("fault", "HasFault"), ("error", "HasError"), ("throttle", "HasThrottle"))
@@ -119,7 +118,7 @@ def main(argv=None):
     session = aws_session()
     xray, logs = aws_client(session, "xray"), aws_client(session, "logs")
     print(describe_target(session, xray, logs))
-    end = datetime.now(timezone.utc)
+    end = datetime.now(UTC)
     start = end - timedelta(minutes=args.minutes)
     if "traces" in sections:
         print_trace_summaries(xray, start, end, args.limit, args.filter_expression)

@@ -23,7 +23,8 @@ DEFAULT_FILTER = 'service("backend-flask")'
 DEFAULT_LOG_GROUP = "cruddur"
 DEFAULT_RETENTION_DAYS = 7
 # The values CloudWatch Logs accepts for retentionInDays.
-RETENTION_CHOICES = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+RETENTION_CHOICES = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+                     3653)
 # Sampling-rule fields that UpdateSamplingRule can change (Version cannot be changed).
 UPDATABLE_RULE_FIELDS = (
     "ResourceARN", "Priority", "FixedRate", "ReservoirSize", "ServiceName",
@@ -37,12 +38,12 @@ def load_sampling_rule(path):
         rule = document["SamplingRule"]
         rule["RuleName"]
     except FileNotFoundError:
-        raise ScriptError(f"sampling rule file not found: {path}", EXIT_NOT_CONFIGURED)
+        raise ScriptError(f"sampling rule file not found: {path}", EXIT_NOT_CONFIGURED) from None
     except (ValueError, KeyError, TypeError) as err:
         raise ScriptError(
             f"{path} is not a {{\"SamplingRule\": {{\"RuleName\": ...}}}} document: {err}",
             EXIT_NOT_CONFIGURED,
-        )
+        ) from err
     return rule
 
 

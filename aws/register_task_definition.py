@@ -33,7 +33,8 @@ def render(values, template=TEMPLATE):
     try:
         return json.loads(string.Template(template.read_text()).substitute(values))
     except KeyError as err:
-        raise ScriptError(f"{template} names a placeholder this script does not fill: {err}", EXIT_NOT_CONFIGURED)
+        raise ScriptError(f"{template} names a placeholder this script does not fill: {err}",
+                          EXIT_NOT_CONFIGURED) from err
 
 
 def parse_args(argv):

@@ -13,13 +13,10 @@ import selectors
 import socket
 import sys
 import threading
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse  # noqa: E402
-
-from tests.support.receivers import MotoServer, OTLPReceiver, RollbarReceiver, XRayReceiver  # noqa: E402
+from testkit.receivers import MotoServer, OTLPReceiver, RollbarReceiver, XRayReceiver
 
 OTLP_REPLY = ExportTraceServiceResponse().SerializeToString()
 
@@ -58,7 +55,7 @@ class CountingXRay(XRayReceiver):
         while self.running:
             try:
                 self.sock.recvfrom(65536)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return

@@ -13,7 +13,7 @@ def chart(results, path):
               ("home", "p99_ms", "home feed: p99 ms"), ("user", "p50_ms", "user feed: p50 ms"),
               ("search", "p50_ms", "search: p50 ms"), ("search", "p99_ms", "search: p99 ms")]
     fig, axes = plt.subplots(2, 3, figsize=(16, 8.5))
-    for ax, (page, field, title) in zip(axes.flat, panels):
+    for ax, (page, field, title) in zip(axes.flat, panels, strict=False):
         rows = [r for r in table if r["path"] == page]
         datasets = sorted({(r["database"], r["size"]) for r in rows})
         width = 0.8 / max(len(configs), 1)

@@ -11,11 +11,10 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
-from tests.support.gunicorn import BACKEND, backend_env
-from tests.support.signals import signals_env
+from testkit.gunicorn import BACKEND, backend_env
+from testkit.signals import signals_env
 
 from bench.floors import FLOORS
 
@@ -32,7 +31,7 @@ class Backends:
     """The receivers and blackholes (bench/backends.py), in a child process of their own."""
 
     def __init__(self):
-        self.process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("backends.py"))],
+        self.process = subprocess.Popen([sys.executable, "-m", "bench.backends"],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.addresses = json.loads(self.process.stdout.readline())
 
@@ -74,13 +73,12 @@ def _environment(name, database_url, backends):
         return signals_env(database_url, backends.receivers(), OTEL_TRACES_SAMPLER="parentbased_traceidratio",
                            OTEL_TRACES_SAMPLER_ARG="0.1")
     if name == "course":
-        # bench.course_app is imported from the repository root, gunicorn running in backend-flask/.
-        return signals_env(database_url, backends.receivers(), PYTHONPATH=str(BACKEND.parent))
+        return signals_env(database_url, backends.receivers())
     if name == "down":
         return signals_env(database_url, backends.receivers(blackholed=True))
     if name in FLOORS:
         receivers = backends.receivers()
         return backend_env(database_url, CRUDDUR_BENCH_FLOOR=name, CRUDDUR_BENCH_OTLP_URL=receivers["otlp"].url,
                            CRUDDUR_BENCH_XRAY_ADDRESS=receivers["xray"].address,
-                           CRUDDUR_BENCH_MOTO_URL=receivers["moto"].url, PYTHONPATH=str(BACKEND.parent))
+                           CRUDDUR_BENCH_MOTO_URL=receivers["moto"].url)
     raise ValueError(f"unknown configuration {name!r}; choose from {', '.join(CONFIGS)}")

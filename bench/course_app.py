@@ -1,6 +1,6 @@
 """Bench-only: Cruddur wired as the course's seed notes wire it, so `bin/bench` can measure the
 difference. Not part of the app: bench/configs.py serves it, for the "course" configuration, as
-`gunicorn bench.course_app:app` from backend-flask/ (with the repository root on PYTHONPATH).
+`gunicorn bench.course_app:app` from backend-flask/ (the bench package is installed by bin/bootstrap --with-test-tools).
 
 It builds the normal app with create_app, then adds what the course adds: spans also printed by
 a synchronous console exporter (SimpleSpanProcessor), and an ERROR-level line on every request."""

@@ -8,13 +8,13 @@ import os
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench import load_data
-from tests.support.gunicorn import BACKEND
-from tests.support.net import free_port
-from tests.support.postgres import PG_BIN, PostgresServer, _as_postgres
+from testkit.gunicorn import BACKEND
+from testkit.net import free_port
+from testkit.postgres import PG_BIN, PostgresServer, _as_postgres
 
 CACHE_DIR = Path(os.environ.get("CRUDDUR_BENCH_CACHE", "/var/tmp/cruddur-bench"))  # postgres must reach it
 CACHE_MAX_AGE = timedelta(days=3)  # live cruds expire 4+ days after loading, so the data holds that long
@@ -36,7 +36,7 @@ def size_label(size):
 def schema_key():
     """Changes when a migration or the generator changes, which makes cached databases stale."""
     digest = hashlib.sha256()
-    for path in sorted((BACKEND / "migrations" / "versions").glob("*.py")) + [Path(load_data.__file__)]:
+    for path in [*sorted((BACKEND / "cruddur" / "migrations" / "versions").glob("*.py")), Path(load_data.__file__)]:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -65,7 +65,7 @@ def _marker_fresh(marker):
     if not marker.exists():
         return None
     info = json.loads(marker.read_text())
-    if datetime.now(timezone.utc) - datetime.fromisoformat(info["loaded_at"]) > CACHE_MAX_AGE:
+    if datetime.now(UTC) - datetime.fromisoformat(info["loaded_at"]) > CACHE_MAX_AGE:
         return None
     return info
 

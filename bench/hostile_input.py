@@ -14,43 +14,29 @@ Not a test, and not part of bin/bench: it prints one JSON line per measurement."
 import argparse
 import json
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.support.net import free_port, wait_for_http  # noqa: E402
-
-BIN = Path(sys.executable).parent
+from testkit.auth import bearer, sign_in
+from testkit.gunicorn import Gunicorn, flask_command, without_settings
+from testkit.paths import BACKEND
 
 
 def serve(backend, workdir):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OTEL_", "AWS_", "ROLLBAR_", "CLOUDWATCH_", "CRUDDUR_"))}
+    """Migrate, seed and serve `backend` (a backend-flask/ directory) on a SQLite file in `workdir`."""
+    env = without_settings(os.environ)
     env.update(DATABASE_URL=f"sqlite:///{workdir}/hostile.sqlite3", SECRET_KEY="hostile-input-bench-key-0123456789",
-               XDG_DATA_HOME=str(workdir), BACKEND_URL=f"http://127.0.0.1:{port}", PYTHONUNBUFFERED="1")
+               XDG_DATA_HOME=str(workdir), PYTHONUNBUFFERED="1")
     for command in (("db", "upgrade"), ("seed",)):
-        subprocess.run([str(BIN / "flask"), "--app", "app", *command], cwd=backend, env=env, check=True,
-                       capture_output=True)
-    log = open(Path(workdir) / "gunicorn.log", "w")
-    process = subprocess.Popen([str(BIN / "gunicorn"), "app:app", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-                               cwd=backend, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    wait_for_http(url + "/api/health-check", process=process)
-    return process, url
+        flask_command(env, *command, backend=backend)
+    return Gunicorn(env, workers=2, log_path=Path(workdir) / "gunicorn.log", backend=backend).start()
 
 
 def feed_page(session, url, replies):
-    token = session.post(url + "/api/auth/signin", json={"login": "worf", "password": "cruddur-demo"}).json()
-    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    headers = bearer(sign_in("worf", url=url, http=session))
     crud = session.post(url + "/api/activities", json={"message": "one busy crud", "ttl": "1-day"},
                         headers=headers).json()
     empty = len(session.get(url + "/api/activities/home?limit=1").content)
@@ -64,7 +50,8 @@ def feed_page(session, url, replies):
         response = session.get(url + "/api/activities/home?limit=1")
         times.append(time.perf_counter() - started)
     [item] = response.json()
-    return {"home_limit1_bytes_without_replies": empty, f"home_limit1_bytes_with_{replies}_replies": len(response.content),
+    return {"home_limit1_bytes_without_replies": empty,
+            f"home_limit1_bytes_with_{replies}_replies": len(response.content),
             "home_limit1_median_ms": round(sorted(times)[len(times) // 2] * 1000, 1),
             "replies_count": item["replies_count"], "replies_inlined": len(item["replies"])}
 
@@ -96,22 +83,22 @@ def signin_probes(session, url, probes):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", default=str(ROOT / "backend-flask"))
+    parser.add_argument("--backend", default=str(BACKEND))
     parser.add_argument("--label", default="this checkout")
     parser.add_argument("--replies", type=int, default=1500)
     parser.add_argument("--probes", type=int, default=100)
     parser.add_argument("--signin-probes", type=int, default=30, help="at most the per-address limit (50/minute)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cruddur-hostile-") as workdir:
-        process, url = serve(args.backend, workdir)
+        server = serve(args.backend, workdir)
+        url = server.url
         try:
             session = requests.Session()
             print(json.dumps({"label": args.label, **feed_page(session, url, args.replies)}), flush=True)
             print(json.dumps({"label": args.label, **signup_probes(session, url, args.probes)}), flush=True)
             print(json.dumps({"label": args.label, **signin_probes(session, url, args.signin_probes)}), flush=True)
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            server.stop(timeout=30)
 
 
 if __name__ == "__main__":

@@ -10,19 +10,15 @@ The purge benchmark's variant (`purge=True`) has N top-level cruds, half of them
 fifth of N replies to any of them, so that purging deletes replies too."""
 import itertools
 import random
-import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
-from sqlalchemy import create_engine, insert, select, func
-from tqdm import tqdm
+from sqlalchemy import create_engine, func, insert, select
 
-from tests.support.gunicorn import BACKEND, backend_env, flask_command
-
-sys.path.insert(0, str(BACKEND))
-from cruddur.models import Activity, User, fold  # noqa: E402  (the app's own tables and column types)
+from cruddur.models import Activity, User, fold  # the app's own tables and column types
+from testkit.gunicorn import backend_env, flask_command
 
 BENCH_USERS = 1000
 REPLY_SHARE = 0.2
@@ -30,12 +26,14 @@ EXPIRED_SHARE = 0.1
 PURGE_EXPIRED_SHARE = 0.5
 BATCH = 10_000
 SEARCH_TERM = "cloud"
-WORDS = ("cloud serverless lambda bucket queue deploy pipeline docker compose flask react honeycomb "
-         "xray rollbar logs trace span metric alarm budget region zone cluster pod node gateway cache "
-         "index query cursor replica backup restore token secret policy role user crud reply expire "
-         "ephemeral tailor prune juice honor centauri ambassador station frontend backend bootcamp week "
-         "demo ship launch fix bug test green red coffee tea earl grey hot morning night today "
-         "tomorrow later soon never always maybe great fine bad good weird fun").split()
+WORDS = ["cloud", "serverless", "lambda", "bucket", "queue", "deploy", "pipeline", "docker", "compose", "flask",
+         "react", "honeycomb", "xray", "rollbar", "logs", "trace", "span", "metric", "alarm", "budget",
+         "region", "zone", "cluster", "pod", "node", "gateway", "cache", "index", "query", "cursor",
+         "replica", "backup", "restore", "token", "secret", "policy", "role", "user", "crud", "reply",
+         "expire", "ephemeral", "tailor", "prune", "juice", "honor", "centauri", "ambassador", "station",
+         "frontend", "backend", "bootcamp", "week", "demo", "ship", "launch", "fix", "bug", "test", "green",
+         "red", "coffee", "tea", "earl", "grey", "hot", "morning", "night", "today", "tomorrow", "later",
+         "soon", "never", "always", "maybe", "great", "fine", "bad", "good", "weird", "fun"]
 
 
 
@@ -83,7 +81,7 @@ def generate(size, first_user_id, first_activity_id, password_hash, now, seed=8,
 
     authors = rng.choices(user_ids, cum_weights=cum_weights, k=len(rows))
     activities = []
-    for row, author in zip(rows, authors):
+    for row, author in zip(rows, authors, strict=True):
         created, expires, parent, row_id = row
         message = " ".join(rng.choices(WORDS, k=rng.randint(4, 24))).capitalize()
         activities.append({
@@ -113,9 +111,11 @@ def fill(url, size, label, purge=False):
         password_hash = conn.scalar(select(User.password_hash).where(User.handle == "andrewbrown"))
         first_user = (conn.scalar(select(func.max(User.id))) or 0) + 1
         first_activity = (conn.scalar(select(func.max(Activity.id))) or 0) + 1
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     print(f"==> {label}: generating {BENCH_USERS} users and {size:,} activities", flush=True)
     users, activities = generate(size, first_user, first_activity, password_hash, now, purge=purge)
+    from tqdm import tqdm  # a bench tool (bench/requirements.txt): the report code imports this module without it
+
     with tqdm(total=len(users) + len(activities), desc=f"{label} rows", unit="row", unit_scale=True,
               mininterval=1.0) as bar:
         if engine.dialect.name == "postgresql":

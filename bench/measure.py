@@ -17,7 +17,7 @@ def parse_wrk(output):
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     completed = int(requests.group(1)) if requests else 0
     if not completed:  # every request timed out: wrk prints zeros, which are no latency
-        latency = {key: None for key in latency}
+        latency = dict.fromkeys(latency)
     return {"rps": rps, **latency, "requests": completed,
             "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
             "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0}

@@ -24,8 +24,8 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BACKEND = ROOT / "backend-flask"
+from testkit.paths import BACKEND
+
 PATH = "/api/activities/home"
 WARM_UP = 300
 
@@ -66,7 +66,7 @@ def _instrument_clock(clock):
 def _hook_clocks(app, clock):
     for kind in ("before_request", "after_request", "teardown_request", "teardown_appcontext"):
         hooks = getattr(app, f"{kind}_funcs")
-        for key, funcs in (hooks.items() if isinstance(hooks, dict) else [(None, hooks)]):
+        for _key, funcs in (hooks.items() if isinstance(hooks, dict) else [(None, hooks)]):
             funcs[:] = [clock.wrap(f"{kind}: {_name(f)}", f) for f in funcs]
 
 
@@ -102,8 +102,7 @@ def _thread_cpu_ns():
 
 
 def child(requests):
-    """Runs inside a process whose environment is one configuration's."""
-    sys.path.insert(0, str(BACKEND))
+    """Runs inside a process whose environment is one configuration's, in backend-flask/ (for `app`)."""
     clock = Clock()
     _instrument_clock(clock)
     if os.environ.get("CRUDDUR_BENCH_FLOOR"):
@@ -151,7 +150,6 @@ def child(requests):
 
 
 def run(args):
-    sys.path.insert(0, str(ROOT))
     from bench import configs, datasets
 
     dataset = datasets.sqlite_dataset(datasets.parse_size("1k"))
@@ -160,9 +158,9 @@ def run(args):
     try:
         for round_no in range(args.rounds):
             for name in args.configs:
-                env = {**configs.environment(name, dataset.url, backends), "PYTHONPATH": str(ROOT)}
+                env = configs.environment(name, dataset.url, backends)
                 done = subprocess.run([sys.executable, "-m", "bench.parts", "--child", "--requests",
-                                       str(args.requests)], cwd=ROOT, env=env, capture_output=True, text=True,
+                                       str(args.requests)], cwd=BACKEND, env=env, capture_output=True, text=True,
                                       timeout=600)
                 lines = [line for line in done.stdout.splitlines() if line.startswith("PARTS ")]
                 if not lines:

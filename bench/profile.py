@@ -68,7 +68,8 @@ def record(server, url, seconds, outdir):
     load.start()
     try:
         subprocess.run([str(PY_SPY), "record", "--pid", str(server.process.pid), "--subprocesses", "--nonblocking",
-                        "--rate", "200", "--full-filenames", "--duration", str(seconds), "--format", "raw", "--output", str(output)],
+                        "--rate", "200", "--full-filenames", "--duration", str(seconds), "--format", "raw",
+                        "--output", str(output)],
                        capture_output=True, text=True, timeout=seconds + 60, check=True)
     finally:
         load.join()

@@ -13,13 +13,13 @@ import os
 import shutil
 import signal
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 
 from bench import configs, datasets, measure
-from tests.support.gunicorn import BACKEND, BIN, Gunicorn, backend_env
+from testkit.gunicorn import BACKEND, BIN, Gunicorn, backend_env
 
 P99_TARGET = 1.5
 WINDOW_SECONDS = 60
@@ -152,7 +152,7 @@ def bench_one(dataset, copies, args, workdir):
 
 
 def run(args, workdir):
-    results = {"started": datetime.now(timezone.utc).isoformat(), "command": args.command,
+    results = {"started": datetime.now(UTC).isoformat(), "command": args.command,
                "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "runs": []}
     for database in args.databases:
         pg = datasets.CachedPostgres().start() if database == "postgresql" else None

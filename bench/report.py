@@ -1,4 +1,4 @@
-"""From raw rounds to medians, the target ratios, the Markdown report and the README block."""
+"""From raw rounds to medians, the target ratios, the Markdown report and the docs/benchmark.md block."""
 import statistics
 
 from bench.chart import chart
@@ -106,7 +106,7 @@ def ratios(table):
                                  "timeouts": timeouts or 0})
     headline = _headline_datasets(datasets)
     for row in rows:
-        what, op, _ = TARGETS[row["name"]]
+        _what, op, _ = TARGETS[row["name"]]
         bound = bound_for(row["name"], row["database"])
         row["bound"] = bound
         row["headline"] = row.get("config") == "full" if row["name"] == "P3" \
@@ -145,7 +145,7 @@ def ratios_text(summary):
     lines = ["Target ratios:"]
     for row in summary["ratios"]:
         if row["headline"]:
-            what, op, _ = TARGETS[row["name"]]
+            _what, op, _ = TARGETS[row["name"]]
             bound = row.get("bound")
             where = f"{row['database']} {size_label(row['size'])}" + (f" {row['path']}" if "path" in row else "")
             target = f"{op} {bound}" if op else "reported"
@@ -161,7 +161,8 @@ def markdown(results, chart, raw_name):
            f"of {meta['seconds']} s per configuration; medians. Load average at start "
            f"{meta['load_average_at_start']}, at end {meta.get('load_average_at_end')}. Raw rounds: `{raw_name}`.", ""]
     if "course" in meta["configs"] and not meta.get("course_wiring_in_backend", True):
-        out += ["Note: the backend did not read `CRUDDUR_BENCH_COURSE_WIRING` in this run, so *course* ran as *full*.", ""]
+        out += ["Note: the backend did not read `CRUDDUR_BENCH_COURSE_WIRING` in this run, "
+                "so *course* ran as *full*.", ""]
     out += ["## Targets", "", "| ratio | what | dataset | value | target | |", "|---|---|---|---|---|---|"]
     for row in summary["ratios"]:
         if row["headline"]:
@@ -180,18 +181,21 @@ def markdown(results, chart, raw_name):
             per.setdefault((row["database"], row["size"]), {})[row["name"]] = row["value"]
     for (db, size), values in sorted(per.items()):
         out.append(f"| {db} {size_label(size)} | " + " | ".join(
-            _fmt(values.get(n)) for n in ("P1a", "P1b", "full÷course", "P2", "memory", "rss", "P1a cpu", "P1b cpu")) + " |")
+            _fmt(values.get(n))
+            for n in ("P1a", "P1b", "full÷course", "P2", "memory", "rss", "P1a cpu", "P1b cpu")) + " |")
     out += _floors(summary, meta)
-    out += ["", ""] + [f"![throughput and latency per configuration and size]({chart})", ""]
+    out += ["", "", f"![throughput and latency per configuration and size]({chart})", ""]
     for path, title in PATH_TITLES.items():
         rows = [r for r in summary["table"] if r["path"] == path]
         if not rows:
             continue
-        out += [f"## {title}", "", "| database | activities | config | req/s | p50 ms | p99 ms | worker CPU ms/req | errors "
+        out += [f"## {title}", "",
+                "| database | activities | config | req/s | p50 ms | p99 ms | worker CPU ms/req | errors "
                 "| worker MiB peak / now |", "|---|---|---|---|---|---|---|---|---|"]
         for r in sorted(rows, key=lambda r: (r["database"], r["size"], meta["configs"].index(r["config"]))):
             out.append(f"| {r['database']} | {size_label(r['size'])} | {r['config']} | {r['rps']:.1f} | "
-                       f"{_fmt(r['p50_ms'])} | {_fmt(r['p99_ms'])} | {_fmt(r.get('cpu_ms_per_request'))} | {r['errors']} | "
+                       f"{_fmt(r['p50_ms'])} | {_fmt(r['p99_ms'])} | {_fmt(r.get('cpu_ms_per_request'))} | "
+                       f"{r['errors']} | "
                        f"{_fmt(r['peak_rss_mib'], 0)} / "
                        f"{_fmt(r['rss_mib'], 0)} |")
         out.append("")
@@ -229,7 +233,8 @@ def _received(results):
     if not results["received"]:
         return []
     out = ["", "## What the backends received (whole run per dataset)", "",
-           "| database | activities | config | OTLP requests | OTLP KiB | X-Ray datagrams | Rollbar items | blackhole connections |",
+           "| database | activities | config | OTLP requests | OTLP KiB | X-Ray datagrams | Rollbar items "
+           "| blackhole connections |",
            "|---|---|---|---|---|---|---|---|"]
     for r in results["received"]:
         out.append(f"| {r['database']} | {size_label(r['size'])} | {r['config']} | {r.get('otlp_requests', 0)} | "
@@ -245,10 +250,11 @@ def _profiles(results):
             out += ["", f"Profile of {p['config']}: {p['error']}"]
             continue
         out += ["", f"## Profile: {p['config']} on {p['database']} {size_label(p['size'])}, home feed",
-                "", f"py-spy, {p['samples']} samples of both workers under wrk; raw stacks `{p['raw']}` (not committed).",
+                "", f"py-spy, {p['samples']} samples of both workers under wrk; "
+                f"raw stacks `{p['raw']}` (not committed).",
                 "", "| own time | package | | own time | function | | including callees | function |",
                 "|---|---|---|---|---|---|---|---|"]
-        rows = zip(p["by_package"] + [None] * TOP, p["top_own"], p["top_inclusive"])
+        rows = zip(p["by_package"] + [None] * TOP, p["top_own"], p["top_inclusive"], strict=False)
         for pkg, own, inc in rows:
             package = f"{pkg['share']:.1%} | `{pkg['function']}`" if pkg else " | "
             out.append(f"| {package} | | {own['share']:.1%} | `{own['function']}` | | {inc['share']:.1%} | "
@@ -256,28 +262,25 @@ def _profiles(results):
     return out
 
 
-README_START, README_END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
-
-
-def readme_section(results):
-    """The README's latest-results block: the command, the targets and the home feed per dataset."""
+def docs_section(results, source):
+    """docs/benchmark.md's generated block (testkit/docs.py puts it between its markers): the run, the
+    targets and the home feed per dataset, from the results file `source` (a path from the repo root)."""
     meta, summary = results["meta"], results["summary"]
-    out = [README_START, "", f"Latest run, {meta['started'][:10]} (commit `{meta['commit']}`, {meta['cpus']} cores, "
-           f"load average {meta['load_average_at_start'][0]} at start): `{meta['command']}`", "",
-           "| target | dataset | measured | goal | |", "|---|---|---|---|---|"]
+    out = [f"Latest run, {meta['started'][:10]} ({meta['cpus']} cores, load average "
+           f"{meta['load_average_at_start'][0]} at start): `{meta['command']}`; results in `{source}`.", ""]
     if meta["load_average_at_start"][0] > 1.0:
-        out[2:2] = ["Other jobs were loading the machine during this run, so req/s ratios are noisy; the workers' "
-                    "CPU ms per request (the `cpu` rows) is the steadier estimate of the overhead.", ""]
-    if "course" in meta["configs"] and not meta.get("course_wiring_in_backend", True):
-        out[2:2] = ["The backend did not read `CRUDDUR_BENCH_COURSE_WIRING` yet, so *course* ran as *full*.", ""]
+        out += ["Other jobs were loading the machine during this run, so req/s ratios are noisy; the workers' "
+                "CPU ms per request (the `cpu` rows) is the steadier estimate of the overhead.", ""]
+    out += ["| target | dataset | measured | goal | |", "|---|---|---|---|---|"]
     for row in summary["ratios"]:
         if row["headline"] and row["name"] not in ("rss",):
             what, op, _ = TARGETS[row["name"]]
             bound = row.get("bound")
             if "path" in row:
                 what = f"{row['path']} p50 {size_label(row['size'])} ÷ {size_label(row['from_size'])}"
-            out.append(f"| {row['name']}: {what} | {row['database']} {size_label(row['size'])} | {_fmt(row['value'])} | "
-                       f"{f'{op} {bound}' if op else 'reported'} | {_verdict(row)} |")
+            goal = f"{op} {bound}" if op else "reported"
+            out.append(f"| {row['name']}: {what} | {row['database']} {size_label(row['size'])} | "
+                       f"{_fmt(row['value'])} | {goal} | {_verdict(row)} |")
     configs = meta["configs"]
     out += ["", "Home feed, requests/s (p99 ms), medians:", "",
             "| dataset | " + " | ".join(configs) + " |", "|---" * (len(configs) + 1) + "|"]
@@ -287,27 +290,22 @@ def readme_section(results):
             f"{cell[(db, size, c)]['rps']:.0f} ({_fmt(cell[(db, size, c)]['p99_ms'], 0)})" if (db, size, c) in cell
             else "–"
             for c in configs) + " |")
-    out += ["", "![throughput and latency per configuration and size](bench/results/chart.png)", "",
-            "All tables, the user feed, search, memory and the profiles: [bench/results/REPORT.md](bench/results/REPORT.md).",
-            "", README_END]
+    out += ["", "![throughput and latency per configuration and size](../bench/results/chart.png)", "",
+            "All tables, the user feed, search, memory and the profiles: "
+            "[bench/results/REPORT.md](../bench/results/REPORT.md)."]
     return "\n".join(out)
 
 
-def update_readme(readme, results):
-    text = readme.read_text()
-    start, end = text.index(README_START), text.index(README_END) + len(README_END)
-    readme.write_text(text[:start] + readme_section(results) + text[end:])
-
-
 def main(argv=None):
-    """Rebuild REPORT.md and chart.png (and optionally the README block) from a results JSON."""
+    """Rebuild REPORT.md and chart.png (and optionally docs/benchmark.md's block) from a results JSON."""
     import argparse
     import json
     from pathlib import Path
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("results", type=Path)
-    parser.add_argument("--readme", action="store_true", help="also rewrite the README's latest-results block")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="also rewrite docs/benchmark.md's figures from the newest results file, as bin/docs does")
     args = parser.parse_args(argv)
     results = json.loads(args.results.read_text())
     results["summary"] = summarize(results)
@@ -318,13 +316,12 @@ def main(argv=None):
     args.results.write_text(json.dumps(results, indent=1) + "\n")
     (args.results.parent / "REPORT.md").write_text(markdown(results, "chart.png", args.results.name))
     chart(results, args.results.parent / "chart.png")
-    if args.readme:
-        update_readme(Path(__file__).resolve().parents[1] / "README.md", results)
+    if args.write_docs:
+        from testkit import docs
+
+        docs.write_blocks({"benchmark": docs.BLOCKS["benchmark"]})
     print(ratios_text(results["summary"]))
 
 
 if __name__ == "__main__":
-    import sys
-
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
     main()

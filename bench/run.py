@@ -18,16 +18,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench import configs, datasets, measure, profile, purge, report  # noqa: E402
-from bench.chart import chart  # noqa: E402
-from tests.support.gunicorn import Gunicorn  # noqa: E402
+from bench import configs, datasets, measure, profile, purge, report
+from bench.chart import chart
+from testkit.gunicorn import Gunicorn
+from testkit.paths import ROOT
 
 PATHS = {"home": "/api/activities/home", "user": "/api/activities/@{handle}",
          "search": "/api/activities/search?term={term}"}
@@ -140,7 +138,7 @@ def bench_dataset(dataset, paths, args, backends, workdir, results):
                                             **profile.record(servers[name], targets[name]["home"], args.seconds,
                                                              args.out / "raw" / "profiles")})
     finally:
-        for name, server in servers.items():
+        for server in servers.values():
             server.stop()
     for name, b in backends.items():
         after = b.counts()
@@ -151,7 +149,7 @@ def bench_dataset(dataset, paths, args, backends, workdir, results):
 def run(args):
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     results = {"meta": {**machine(), "started": started.isoformat(), "rounds": args.rounds,
                         "seconds": args.seconds, "workers": args.workers, "quick": args.quick,
                         "wrk": f"-t{measure.THREADS} -c{measure.CONNECTIONS}", "configs": args.configs,
@@ -181,7 +179,7 @@ def run(args):
         for b in backends.values():
             b.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    results["meta"]["finished"] = datetime.now(timezone.utc).isoformat()
+    results["meta"]["finished"] = datetime.now(UTC).isoformat()
     results["meta"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
@@ -192,7 +190,7 @@ def purge_main(args):
         results = purge.run(args, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    name = args.name or "purge-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    name = args.name or "purge-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{name}.json").write_text(json.dumps(results, indent=1) + "\n")
     (args.out / "PURGE.md").write_text(purge.markdown(results))
@@ -213,7 +211,7 @@ def main(argv=None):
     if args.load_only:
         return
     results["summary"] = report.summarize(results)
-    name = args.name or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    name = args.name or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{name}.json").write_text(json.dumps(results, indent=1) + "\n")
     (args.out / "REPORT.md").write_text(report.markdown(results, chart="chart.png", raw_name=f"{name}.json"))

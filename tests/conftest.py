@@ -1,36 +1,37 @@
 """Shared fixtures: a real PostgreSQL server for the session, and one Cruddur app per database."""
 import os
-import sys
+import shutil
 import tempfile
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "backend-flask"))
-sys.path.insert(0, str(ROOT))
+from testkit.gunicorn import TEST_LIMITS, without_settings
 
 # The suite sets every signal itself: nothing from the caller's shell leaks in.
-# CRUDDUR_SCREENSHOT is the tests' own: where tests/e2e writes the README's screenshot.
+# CRUDDUR_SCREENSHOT is the tests' own: where tests/e2e writes the home page's screenshot.
+_kept = without_settings(os.environ)
 for _name in list(os.environ):
-    if _name.startswith(("OTEL_", "AWS_", "ROLLBAR_", "CLOUDWATCH_", "CRUDDUR_", "HONEYCOMB_")) \
-            and _name != "CRUDDUR_SCREENSHOT":
+    if _name not in _kept and _name != "CRUDDUR_SCREENSHOT":
         del os.environ[_name]
-os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="cruddur-test-home-")
+_HOME = os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="cruddur-test-home-")
 os.environ["SECRET_KEY"] = "test-secret-key-for-cruddur-tests"
 os.environ["FRONTEND_URL"] = "http://127.0.0.1:3000"
-from tests.support.gunicorn import TEST_LIMITS  # noqa: E402
-
 os.environ.update(TEST_LIMITS)
 
-from cruddur.seed import DEMO_PASSWORD  # noqa: E402
-from tests.support.client import Api  # noqa: E402
-from tests.support.gunicorn import Gunicorn, flask_command  # noqa: E402
-from tests.support.postgres import PostgresServer  # noqa: E402
-from tests.support.receivers import MotoServer, OTLPReceiver, RollbarReceiver, XRayReceiver  # noqa: E402
-from tests.support.sockets import pytest_sessionfinish  # noqa: E402,F401  (fails a run that leaves a socket open)
+# Imported once the environment above is in place.
+from testkit.auth import DEMO_PASSWORD  # noqa: E402
+from testkit.auth import sign_in as sign_in_with  # noqa: E402
+from testkit.client import Api  # noqa: E402
+from testkit.gunicorn import Gunicorn, flask_command  # noqa: E402
+from testkit.postgres import PostgresServer  # noqa: E402
+from testkit.receivers import MotoServer, OTLPReceiver, RollbarReceiver, XRayReceiver  # noqa: E402
+from testkit.sockets import pytest_sessionfinish  # noqa: E402,F401  (fails a run that leaves a socket open)
 
 DATABASES = ["sqlite", "postgresql"]
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -99,8 +100,6 @@ def receivers():
 def sign_in(client):
     """sign_in(login, password) -> an Api signed in through the nearest `client` fixture."""
     def as_user(login, password=DEMO_PASSWORD):
-        response = client.post("/api/auth/signin", json={"login": login, "password": password})
-        assert response.status_code == 200, response.get_json()
-        return Api(client, response.get_json()["access_token"])
+        return Api(client, sign_in_with(login, password, http=client))
 
     return as_user

@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import auth, cli, cognito, db, errors, routes, security, telemetry
 from .config import Config
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(overrides=None):

@@ -1,22 +1,18 @@
 """In-process API tests: one app per database, migrated with Alembic, reseeded before each test."""
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import text
 
-from cruddur import create_app
 from cruddur.db import db
 from cruddur.seed import seed_demo_data
-from tests.support.client import Api
+from testkit.app import make_app
+from testkit.client import Api
 
 TABLES = ("messages", "message_group_members", "message_group_pairs", "message_groups", "activities", "users")
 
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    # Not app.testing: errors must go through the real 500 path, as under gunicorn.
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "PROPAGATE_EXCEPTIONS": False})
-    with app.app_context():
-        upgrade()
+    app = make_app(database_url, seed=False)  # `demo_data` seeds before each test
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -144,7 +144,7 @@ def test_cors_allows_the_frontend_and_exposes_link(client):
         "Access-Control-Request-Headers": "authorization,content-type,traceparent"})
     assert response.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:3000"
     allowed = response.headers["Access-Control-Allow-Headers"].lower()
-    assert {"authorization", "content-type", "traceparent"} <= set(h.strip() for h in allowed.split(","))
+    assert {"authorization", "content-type", "traceparent"} <= {h.strip() for h in allowed.split(",")}
     get = client.get("/api/activities/home", headers={"Origin": "http://127.0.0.1:3000"})
     assert "Link" in get.headers["Access-Control-Expose-Headers"]
     other = client.get("/api/activities/home", headers={"Origin": "http://evil.example"})

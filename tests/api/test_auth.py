@@ -1,8 +1,10 @@
 """Sign-up, sign-in and the bearer tokens that guard private routes."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+
+from testkit.auth import DEMO_PASSWORD
 
 NEW_USER = {"handle": "Picard", "display_name": "Jean-Luc Picard", "email": "jl@enterprise.example",
             "password": "make-it-so-1701"}
@@ -28,7 +30,7 @@ def test_signup_rejects_taken_handle_and_email(anon):
     assert response.get_json() == {"errors": ["handle_taken", "email_taken"]}
 
 
-@pytest.mark.parametrize("login,password", [("andrewbrown", "wrong-password"), ("nobody", "cruddur-demo")])
+@pytest.mark.parametrize("login,password", [("andrewbrown", "wrong-password"), ("nobody", DEMO_PASSWORD)])
 def test_signin_with_bad_credentials_is_401(anon, login, password):
     response = anon.post("/api/auth/signin", {"login": login, "password": password})
     assert response.status_code == 401
@@ -53,14 +55,15 @@ def test_private_routes_need_a_token(anon, method, path):
 
 
 def _token(app, **claims):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     base = {"iss": "cruddur", "sub": "x", "handle": "andrewbrown", "iat": now, "exp": now + timedelta(hours=1)}
     return jwt.encode({**base, **claims}, app.config["SECRET_KEY"], algorithm="HS256")
 
 
 @pytest.mark.parametrize("make_token,code", [
-    (lambda app: _token(app, exp=datetime.now(timezone.utc) - timedelta(seconds=5)), "token_expired"),
-    (lambda app: jwt.encode({"sub": "x", "iss": "cruddur", "iat": 1, "exp": 9e9}, "another-cruddur-key-of-at-least-32-bytes", "HS256"),
+    (lambda app: _token(app, exp=datetime.now(UTC) - timedelta(seconds=5)), "token_expired"),
+    (lambda app: jwt.encode({"sub": "x", "iss": "cruddur", "iat": 1, "exp": 9e9},
+                            "another-cruddur-key-of-at-least-32-bytes", "HS256"),
      "token_invalid"),
     (lambda app: _token(app, iss="someone-else"), "token_invalid"),
     (lambda app: "not-a-jwt", "token_invalid"),

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from cruddur.db import db, utcnow
 from cruddur.models import Activity, User
+from testkit.auth import DEMO_PASSWORD
 
 SURROGATE_BODIES = [
     '{"message": "\\ud800", "ttl": "1-day"}',
@@ -162,7 +163,7 @@ def test_search_is_served_by_an_index_on_postgresql(app):
 
 
 def test_an_invalid_token_is_401_on_every_route_that_takes_one(client, anon):
-    crud = [a for a in anon.get("/api/activities/home").get_json() if a["handle"] == "andrewbrown"][0]
+    crud = next(a for a in anon.get("/api/activities/home").get_json() if a["handle"] == "andrewbrown")
     for path in ("/api/activities/home", "/api/activities/search?term=a", "/api/activities/@andrewbrown",
                  "/api/users/@andrewbrown/short", f"/api/activities/@andrewbrown/status/{crud['uuid']}",
                  "/api/health-check"):
@@ -174,7 +175,7 @@ def test_an_invalid_token_is_401_on_every_route_that_takes_one(client, anon):
 
 def test_sign_in_and_sign_up_ignore_a_stale_token(client):
     stale = {"Authorization": "Bearer expired.or.junk"}
-    assert client.post("/api/auth/signin", json={"login": "bayko", "password": "cruddur-demo"},
+    assert client.post("/api/auth/signin", json={"login": "bayko", "password": DEMO_PASSWORD},
                        headers=stale).status_code == 200
     assert client.post("/api/auth/signup", json={"handle": "stale", "display_name": "S", "email": "s@e.example",
                                                  "password": "long-enough"}, headers=stale).status_code == 201

@@ -1,5 +1,5 @@
 """The database enforces what validation promises, whoever writes to it."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +19,7 @@ def test_message_lengths_are_checked_by_the_database(app, message, is_reply, ok)
     with app.app_context():
         user = db.session.scalar(select(User).limit(1))
         parent = db.session.scalar(select(Activity).where(Activity.reply_to_activity_id.is_(None)).limit(1))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         db.session.add(Activity(user=user, message=message, created_at=now, expires_at=now + timedelta(hours=1),
                                 reply_to_activity_id=parent.id if is_reply else None))
         if ok:

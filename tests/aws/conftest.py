@@ -11,14 +11,14 @@ import os
 import subprocess
 import sys
 import threading
-import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 from moto.xray import urls as xray_urls
 from moto.xray.responses import XRayResponse
+
+from testkit.receivers import MotoServer
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -47,7 +47,7 @@ class _XRayControlPlane:
         return f"arn:aws:xray:{REGION}:{ACCOUNT}:{kind}/{name}"
 
     def _record(self, rule):
-        now = datetime.now(timezone.utc).timestamp()
+        now = datetime.now(UTC).timestamp()
         rule.setdefault("Attributes", {})
         rule["RuleARN"] = self._arn("sampling-rule", rule["RuleName"])
         return {"SamplingRule": rule, "CreatedAt": now, "ModifiedAt": now}
@@ -94,7 +94,7 @@ class _XRayControlPlane:
         if record is None:
             return _error("InvalidRequestException", "Sampling rule not found")
         record["SamplingRule"].update(update)
-        record["ModifiedAt"] = datetime.now(timezone.utc).timestamp()
+        record["ModifiedAt"] = datetime.now(UTC).timestamp()
         return {"SamplingRuleRecord": record}
 
 
@@ -141,14 +141,9 @@ class RequestLog:
 @pytest.fixture(scope="session")
 def moto_server():
     _install_control_plane()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    # ThreadedMotoServer builds its WSGI app internally; wrap the running server's app
-    # (werkzeug looks it up per request) to see which operations each script sent.
-    log = RequestLog(server._server.app)
-    server._server.app = log
-    host, port = server.get_host_and_port()
-    yield {"url": f"http://{host}:{port}", "log": log}
+    server = MotoServer().start()
+    log = server.wrap_app(RequestLog)  # which operations each script sent
+    yield {"url": server.url, "log": log, "server": server}
     server.stop()
 
 
@@ -156,8 +151,7 @@ def moto_server():
 def aws_env(moto_server, tmp_path):
     """Environment for a subprocess talking to the moto server with dummy credentials."""
     CONTROL_PLANE.reset()
-    urllib.request.urlopen(urllib.request.Request(moto_server["url"] + "/moto-api/reset", method="POST"),
-                           timeout=10).close()
+    moto_server["server"].reset()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update({
         "AWS_ENDPOINT_URL": moto_server["url"], "AWS_DEFAULT_REGION": REGION,

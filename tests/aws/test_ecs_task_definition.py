@@ -1,8 +1,9 @@
 """aws/register_task_definition.py against moto: the backend's Fargate task with the X-Ray
 daemon as a sidecar, registered through ECS's real API shape."""
 import json
-import sys
 from pathlib import Path
+
+from cruddur.config import ENV_VARS
 
 REPO = Path(__file__).resolve().parents[2]
 ARGS = ("--public-url", "https://cruddur.example.com/", "--redis-url", "redis://cache.internal:6379/0",
@@ -13,10 +14,7 @@ FARGATE_MEMORY = {"256": {512, 1024, 2048}, "512": set(range(1024, 4097, 1024)),
 
 
 def _backend_env_vars():
-    sys.path.insert(0, str(REPO / "backend-flask"))
-    from cruddur.config import ENV_VARS
-
-    return {name for name, _, _ in ENV_VARS}
+    return {name for name, *_ in ENV_VARS}
 
 
 def _registered(boto_clients):
@@ -49,7 +47,8 @@ def test_registers_the_backend_with_an_xray_sidecar(run_script, aws_env, boto_cl
     secrets = {s["name"]: s["valueFrom"] for s in backend["secrets"]}
     assert (set(env) | set(secrets)) <= _backend_env_vars()
     assert set(secrets) == SECRETS and not SECRETS & set(env)
-    assert all(arn.startswith("arn:aws:ssm:us-east-1:") and "/cruddur/backend-flask/" in arn for arn in secrets.values())
+    assert all(arn.startswith("arn:aws:ssm:us-east-1:") and "/cruddur/backend-flask/" in arn
+               for arn in secrets.values())
     for container in containers.values():
         log = container["logConfiguration"]
         assert log["logDriver"] == "awslogs" and log["options"]["awslogs-region"] == "us-east-1"

@@ -1,10 +1,10 @@
 """Fixtures for the compose tests: the compose file, raw and interpolated, and the backend's variables."""
-import sys
-
 import pytest
 import yaml
 
-from stack_files import COMPOSE_FILE, REPO, interpolate_tree
+from cruddur.config import ENV_VARS
+
+from .stack_files import COMPOSE_FILE, interpolate_tree
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +22,4 @@ def compose_with():
 @pytest.fixture(scope="session")
 def backend_env_vars():
     """Every environment variable the backend reads, from its own config table."""
-    sys.path.insert(0, str(REPO / "backend-flask"))
-    from cruddur.config import ENV_VARS
-
-    return [name for name, _default, _meaning in ENV_VARS]
+    return [name for name, *_ in ENV_VARS]

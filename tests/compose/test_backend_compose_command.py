@@ -17,24 +17,21 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
-from stack_files import REPO, env_mapping
+from testkit.net import free_port
+
+from .stack_files import REPO, env_mapping
 
 BIN = Path(sys.executable).parent
-
-
-def _free_port(kind):
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _OtlpSink(BaseHTTPRequestHandler):
     """Accepts OTLP/HTTP exports like the collector's receiver and remembers their paths."""
 
-    received = []
+    received: ClassVar[list] = []
 
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -63,14 +60,14 @@ def otlp_sink():
 def _container_env_on_loopback(compose_with, postgres, collector_port):
     service = compose_with({})["services"]["backend-flask"]
     env = {k: str(v) for k, v in env_mapping(service["environment"]).items() if v is not None}
-    port = _free_port(socket.SOCK_STREAM)
+    port = free_port(socket.SOCK_STREAM)
     database = postgres.create_database("cruddur_compose").rsplit("/", 1)[0]
     env.update({
         "DATABASE_URL": env["DATABASE_URL"].replace("@db:5432", "@" + database.split("@", 1)[1]).replace(
             "/cruddur", "/cruddur_compose"),
         "OTEL_EXPORTER_OTLP_ENDPOINT": env["OTEL_EXPORTER_OTLP_ENDPOINT"].replace(
             "otel-collector:4318", f"127.0.0.1:{collector_port}"),
-        "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{_free_port(socket.SOCK_DGRAM)}",
+        "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}",
         "PORT": str(port),
         # gunicorn.conf.py binds every interface; tests listen on loopback only.
         "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from docker.utils.build import exclude_paths
 
-from stack_files import REPO, env_mapping
+from .stack_files import REPO, env_mapping
 
 BIN = Path(sys.executable).parent
 

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from stack_files import REPO, env_mapping
+from .stack_files import REPO, env_mapping
 
 MOUNT = "/etc/cruddur-otelcol/"
 ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")

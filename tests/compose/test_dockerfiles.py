@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from stack_files import REPO, dockerfile_stages, env_mapping
+from .stack_files import REPO, dockerfile_stages, env_mapping
 
 DOCKERFILES = {
     "backend-flask": REPO / "backend-flask" / "Dockerfile",

@@ -1,7 +1,7 @@
 """.gitpod.yml: the ports the course opens, matching what compose publishes, and tasks Gitpod accepts."""
 import yaml
 
-from stack_files import REPO
+from .stack_files import REPO
 
 # Gitpod's documented keys and values for .gitpod.yml ports and tasks.
 PORT_KEYS = {"port", "onOpen", "visibility", "name", "description"}

@@ -75,7 +75,7 @@ class Engine:
     # --- the engine -----------------------------------------------------------------------
     def start(self):
         (STATE / "docker").mkdir(parents=True, exist_ok=True)
-        self.log = open(self.run_dir / "dockerd.log", "w")
+        self.log = open(self.run_dir / "dockerd.log", "w")  # noqa: SIM115  (dockerd's output, closed in stop)
         self.process = subprocess.Popen(
             ["dockerd", "--data-root", str(STATE / "docker"), "--exec-root", str(self.run_dir / "exec"),
              "--pidfile", str(self.run_dir / "docker.pid"), "-H", f"unix://{self.socket}",

@@ -3,7 +3,7 @@ import json
 import time
 from pathlib import Path
 
-from tests.support.net import free_port
+from testkit.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

@@ -10,10 +10,10 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
+from testkit.auth import DEMO_PASSWORD, bearer, sign_in
+from testkit.frontend import CHROMIUM, CHROMIUM_ARGS
+from testkit.receivers import otlp_spans, wait_until, xray_documents, xray_id
 from tests.e2e.actions import post_crud, unique
-from tests.e2e.servers import CHROMIUM, CHROMIUM_ARGS
-from tests.support.load import sign_in
-from tests.support.receivers import otlp_spans, wait_until, xray_documents
 
 pytestmark = pytest.mark.timeout(2400)  # a cold run builds every image
 
@@ -69,9 +69,10 @@ def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack):
             page.on("console", lambda m: m.type == "error" and errors.append(m.text))
             page.goto("/signin")
             page.get_by_label("Handle or email").fill("andrewbrown")
-            page.get_by_label("Password").fill("cruddur-demo")
+            page.get_by_label("Password").fill(DEMO_PASSWORD)
             page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("navigation", name="Main").get_by_text("@andrewbrown")).to_be_visible(timeout=20_000)
+            navigation = page.get_by_role("navigation", name="Main")
+            expect(navigation.get_by_text("@andrewbrown")).to_be_visible(timeout=20_000)
             message = unique("Hello from compose")
             post_crud(page, message)
             expect(page.get_by_text(message)).to_be_visible(timeout=20_000)
@@ -93,10 +94,9 @@ def _spans_and_segments_at_the_stand_ins(stack, trace_id):
     assert "search_activities" in {s["name"] for s in backend_spans()}
     browser_exports = [b for b in stack.captured_files("collector") if b.lstrip().startswith(b"{")]
     assert browser_exports, "the browser's spans reach the collector's published port"
-    xray_id = f"1-{trace_id[:8]}-{trace_id[8:]}"
 
     def segments():
-        return [d for d in xray_documents(stack.captured_files("xray")) if d.get("trace_id") == xray_id]
+        return [d for d in xray_documents(stack.captured_files("xray")) if d.get("trace_id") == xray_id(trace_id)]
 
     assert wait_until(lambda: any(d["name"] == "backend-flask" for d in segments()), timeout=30)
 
@@ -143,7 +143,7 @@ def test_the_xray_rules_in_effect_are_the_committed_ones(stack):
 
 
 def test_stop_ends_every_container_within_its_grace_period_and_data_survive_down_and_up(stack):
-    headers = sign_in(stack.url, "bayko")
+    headers = bearer(sign_in("bayko", url=stack.url))
     kept = unique("Survives down and up")
     with requests.Session() as session:
         posted = session.post(f"{stack.url}/api/activities", json={"message": kept, "ttl": "1-day"},

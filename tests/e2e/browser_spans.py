@@ -2,7 +2,7 @@
 preflights and records the JSON export requests the web SDK sends to /v1/traces."""
 import json
 
-from tests.support.receivers import HTTPPeer
+from testkit.receivers import HTTPPeer
 
 
 class BrowserSpanReceiver(HTTPPeer):

@@ -4,13 +4,14 @@ import os
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.support.receivers import OTLPReceiver
+from testkit.auth import DEMO_PASSWORD
+from testkit.frontend import CHROMIUM, CHROMIUM_ARGS, StaticFrontend, build_frontend, require_chromium, start_backend
+from testkit.net import free_port
+from testkit.receivers import OTLPReceiver
 
 from .browser_spans import BrowserSpanReceiver
-from .servers import CHROMIUM, CHROMIUM_ARGS, StaticFrontend, build_frontend, free_port, require_chromium, start_backend
 
-DEMO_PASSWORD = "cruddur-demo"
-# The README's picture: `CRUDDUR_SCREENSHOT=$PWD/docs/screenshots/home.png .venv/bin/python -m pytest tests/e2e`
+# docs/frontend.md's picture: `CRUDDUR_SCREENSHOT=$PWD/docs/screenshots/home.png .venv/bin/python -m pytest tests/e2e`
 # refreshes it.
 SCREENSHOT_ENV = "CRUDDUR_SCREENSHOT"
 expect.set_options(timeout=10_000)
@@ -56,7 +57,7 @@ def browser():
 
 @pytest.fixture(scope="session", autouse=True)
 def home_screenshot(browser, stack, tmp_path_factory):
-    """The README's screenshot of the home feed, signed in as andrewbrown, taken before any test
+    """docs/frontend.md's screenshot of the home feed, signed in as andrewbrown, taken before any test
     runs: the freshly seeded database holds the demo data only, and no test crud yet."""
     path = os.environ.get(SCREENSHOT_ENV) or str(tmp_path_factory.mktemp("screenshot") / "home.png")
     context = browser.new_context(base_url=stack["ui"], viewport={"width": 1280, "height": 900})

@@ -4,6 +4,8 @@ import uuid
 
 from playwright.sync_api import expect
 
+from testkit.auth import DEMO_PASSWORD
+
 
 def test_signed_out_visit_to_notifications_redirects_to_sign_in(page):
     page.goto("/notifications")
@@ -11,7 +13,7 @@ def test_signed_out_visit_to_notifications_redirects_to_sign_in(page):
     expect(page.get_by_role("heading", name="Sign into your Cruddur account")).to_be_visible()
 
     page.get_by_label("Handle or email").fill("andrewbrown")
-    page.get_by_label("Password").fill("cruddur-demo")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/notifications$"))
     expect(page.get_by_role("heading", name="Notifications")).to_be_visible()
@@ -71,4 +73,5 @@ def test_start_a_conversation_from_a_profile(page, sign_in):
     page.get_by_role("button", name="Send").click()
     expect(page).to_have_url(re.compile(r"/messages/[0-9a-f-]{36}$"))
     expect(page.get_by_role("list", name="Messages").get_by_text(text)).to_be_visible()
-    expect(page.get_by_role("region", name="Conversations").get_by_role("link", name=re.compile("@worf"))).to_be_visible()
+    conversations = page.get_by_role("region", name="Conversations")
+    expect(conversations.get_by_role("link", name=re.compile("@worf"))).to_be_visible()

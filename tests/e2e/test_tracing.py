@@ -1,7 +1,7 @@
 """One trace from the click to the database: the browser starts it, the backend joins it."""
 import uuid
 
-from tests.support.receivers import wait_until
+from testkit.receivers import wait_until
 
 from .actions import post_crud
 

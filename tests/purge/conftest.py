@@ -5,13 +5,13 @@ import json
 import re
 import subprocess
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, func, insert, select, text
 
 from cruddur.models import Activity, Message, User
-from tests.support.gunicorn import BACKEND, BIN, backend_env, flask_command
+from testkit.gunicorn import BACKEND, BIN, backend_env, flask_command
 
 ACTIVITIES = Activity.__table__
 SUMMARY = re.compile(r"^purge-expired: deleted (?P<tables>.*?) \((?P<cruds>\d+) cruds, (?P<replies>\d+) replies\)")
@@ -42,7 +42,7 @@ def engine_for():
 def add_tree(conn, expires_in, replies=(), now=None, message="purge test crud", user_id=None):
     """A top-level crud expiring `expires_in` from now, with replies: each entry of `replies` is the
     number of replies to that reply (0 for none). Returns the ids, the crud first."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     user_id = user_id or conn.scalar(select(User.id).order_by(User.id).limit(1))
     expires = now + expires_in
     created = min(now, expires) - timedelta(hours=1)
@@ -65,7 +65,7 @@ def add_tree(conn, expires_in, replies=(), now=None, message="purge test crud", 
 def add_many(conn, count, expires_in, replies_each=1, spread=False):
     """`count` cruds with `replies_each` replies, in bulk, by the first user (or, with `spread`,
     by every user in turn); returns the number of rows added."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     users = itertools.cycle(conn.scalars(select(User.id).order_by(User.id).limit(None if spread else 1)).all())
     first = (conn.scalar(select(func.max(ACTIVITIES.c.id))) or 0) + 1
     ids = itertools.count(first)
@@ -81,7 +81,8 @@ def add_many(conn, count, expires_in, replies_each=1, spread=False):
     for start in range(0, len(rows), 5000):
         conn.execute(insert(ACTIVITIES), rows[start:start + 5000])
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT setval(pg_get_serial_sequence('activities', 'id'), (SELECT max(id) FROM activities))"))
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('activities', 'id'), "
+                          "(SELECT max(id) FROM activities))"))
     return len(rows)
 
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, text
 
-from cruddur import create_app
 from cruddur.db import db, utcnow
 from cruddur.models import User
+from testkit.app import make_app
+from testkit.auth import bearer, sign_in
 from tests.purge.conftest import add_many, add_tree, migrated
 
 ROUTES = ["/api/activities/home", "/api/activities/@andrewbrown", "/api/activities/search?term=crud",
@@ -25,10 +26,9 @@ def _plans(conn, statements):
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_feed_plans_are_the_same_with_and_without_the_expiry_index(kind, new_database_url):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": migrated(new_database_url(kind)), "PROPAGATE_EXCEPTIONS": False})
+    app = make_app(migrated(new_database_url(kind)), seed=False)
     client = app.test_client()
-    token = client.post("/api/auth/signin", json={"login": "andrewbrown", "password": "cruddur-demo"}
-                        ).get_json()["access_token"]
+    token = sign_in("andrewbrown", http=client)
     with app.app_context():
         with db.engine.begin() as conn:
             # A feed's plan is the planner's choice at scale: many users, thousands of cruds.
@@ -50,7 +50,7 @@ def test_feed_plans_are_the_same_with_and_without_the_expiry_index(kind, new_dat
         event.listen(db.engine, "before_cursor_execute", record)
         try:
             for route in ROUTES:
-                assert client.get(route, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+                assert client.get(route, headers=bearer(token)).status_code == 200
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
         assert len(statements) >= len(ROUTES)
@@ -62,5 +62,5 @@ def test_feed_plans_are_the_same_with_and_without_the_expiry_index(kind, new_dat
             conn.execute(text(INDEX))
             conn.commit()
         db.engine.dispose()
-    for statement, with_plan, without_plan in zip(statements, with_index, without_index):
+    for statement, with_plan, without_plan in zip(statements, with_index, without_index, strict=True):
         assert with_plan == without_plan, statement[0]

@@ -1,15 +1,25 @@
 """`flask --app app purge-expired` on both databases: what goes, what stays, twice, two at once."""
 import os
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
 
 from cruddur.purge import purge_batch
-from tests.purge.conftest import (ACTIVITIES, BACKEND, BIN, add_many, add_tree, log_lines, migrated,
-                                  purge_command, snapshot, summary)
-from tests.support.gunicorn import backend_env
+from testkit.gunicorn import backend_env
+from tests.purge.conftest import (
+    ACTIVITIES,
+    BACKEND,
+    BIN,
+    add_many,
+    add_tree,
+    log_lines,
+    migrated,
+    purge_command,
+    snapshot,
+    summary,
+)
 
 DATABASES = ["sqlite", "postgresql"]
 
@@ -87,7 +97,7 @@ def test_two_purgers_at_once_delete_each_row_once(kind, new_database_url, engine
                                 text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=300) for p in purgers]
 
-    for purger, (stdout, stderr) in zip(purgers, outputs):
+    for purger, (stdout, stderr) in zip(purgers, outputs, strict=True):
         assert purger.returncode == 0, stdout + stderr
         assert "Traceback" not in stderr and "rolled back" not in stdout, stdout + stderr
     totals = [summary(stdout) for stdout, _ in outputs]
@@ -128,7 +138,7 @@ def test_sqlite_finds_a_batch_through_the_expiry_index(new_database_url, engine_
     with engine.connect() as conn:
         event.listen(conn, "before_cursor_execute",
                      lambda c, cursor, statement, params, ctx, many: statements.append((statement, params)))
-        purge_batch(conn, datetime.now(timezone.utc), 10)
+        purge_batch(conn, datetime.now(UTC), 10)
         conn.rollback()
         statement, params = statements[0]
         plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]

@@ -9,8 +9,8 @@ from datetime import timedelta
 import psycopg
 import pytest
 
+from testkit.gunicorn import backend_env
 from tests.purge.conftest import BACKEND, BIN, SUMMARY, add_tree, migrated, summary
-from tests.support.gunicorn import backend_env
 
 
 class Purger:

@@ -2,16 +2,17 @@
 are gone, with their replies, whatever the mix (hypothesis); and a reply racing the purge of its
 crud gets a clean 404 and leaves no row."""
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, delete, event, select
 
-from cruddur import create_app
 from cruddur.db import db
 from cruddur.purge import purge
+from testkit.app import make_app
+from testkit.auth import bearer, sign_in
 from tests.purge.conftest import ACTIVITIES, add_tree, migrated, snapshot
 
 TREES = st.lists(st.tuples(st.integers(-600, 600),  # expiry, minutes from now
@@ -21,8 +22,7 @@ TREES = st.lists(st.tuples(st.integers(-600, 600),  # expiry, minutes from now
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def app(request, new_database_url):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": migrated(new_database_url(request.param)),
-                      "PROPAGATE_EXCEPTIONS": False})
+    app = make_app(migrated(new_database_url(request.param)), seed=False)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -31,7 +31,7 @@ def app(request, new_database_url):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(trees=TREES, grace_minutes=st.integers(0, 300), batch_size=st.integers(1, 4))
 def test_exactly_the_cruds_expired_beyond_grace_go(app, trees, grace_minutes, batch_size):
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     cutoff = now - timedelta(minutes=grace_minutes)
     with app.app_context():
         with db.engine.begin() as conn:
@@ -50,9 +50,7 @@ def test_exactly_the_cruds_expired_beyond_grace_go(app, trees, grace_minutes, ba
 
 def test_a_reply_to_a_crud_purged_while_it_is_being_posted_is_a_clean_404(app):
     client = app.test_client()
-    token = client.post("/api/auth/signin", json={"login": "andrewbrown", "password": "cruddur-demo"}
-                        ).get_json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = bearer(sign_in("andrewbrown", http=client))
     crud = client.post("/api/activities", json={"message": "about to go", "ttl": "1-hour"}, headers=headers)
     parent_uuid = crud.get_json()["uuid"]
     other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])

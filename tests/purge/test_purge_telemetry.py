@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 
+from testkit.gunicorn import backend_env
+from testkit.outages import outage_env
+from testkit.receivers import wait_until, xray_id
+from testkit.signals import LOG_GROUP, signals_env
 from tests.purge.conftest import add_many, log_lines, migrated, purge_command, summary
-from tests.support.gunicorn import backend_env
-from tests.support.outages import outage_env
-from tests.support.receivers import wait_until
-from tests.support.signals import LOG_GROUP, signals_env
 
 DATABASES = ["sqlite", "postgresql"]
 
@@ -41,7 +41,7 @@ def test_one_trace_per_run_with_a_span_and_subsegment_per_batch(kind, new_databa
     assert summary(result.stdout)["cruds"] == 11
     [line] = log_lines(result.stdout, "purge finished")
     trace_id, xray_trace_id = line["trace_id"], line["xray_trace_id"]
-    assert xray_trace_id == f"1-{trace_id[:8]}-{trace_id[8:]}" and line["batches"] == 3
+    assert xray_trace_id == xray_id(trace_id) and line["batches"] == 3
 
     spans = wait_until(lambda: receivers["otlp"].trace(trace_id))
     [root] = [s for s in spans if s["parent_span_id"] is None]

@@ -7,9 +7,9 @@ from datetime import timedelta
 import requests
 from sqlalchemy import func, select
 
+from testkit.auth import bearer, sign_in
+from testkit.gunicorn import backend_env
 from tests.purge.conftest import ACTIVITIES, BACKEND, BIN, add_many, summary
-from tests.support.gunicorn import backend_env
-from tests.support.load import sign_in
 
 
 def test_posts_and_replies_keep_working_while_two_purgers_run(module_database_url, start_server, engine_for):
@@ -20,7 +20,7 @@ def test_posts_and_replies_keep_working_while_two_purgers_run(module_database_ur
         doomed = conn.scalars(select(ACTIVITIES.c.uuid).where(ACTIVITIES.c.reply_to_activity_id.is_(None),
                                                               ACTIVITIES.c.message.like("bulk crud %"))
                               .order_by(ACTIVITIES.c.id.desc()).limit(40)).all()
-    headers = sign_in(server.url, "andrewbrown")
+    headers = bearer(sign_in("andrewbrown", url=server.url))
     live = requests.get(f"{server.url}/api/activities/home", timeout=10).json()[0]
     command = [str(BIN / "flask"), "--app", "app", "purge-expired", "--grace", "0", "--batch-size", "30"]
     purgers = [subprocess.Popen(command, cwd=BACKEND, env=backend_env(module_database_url), text=True,
@@ -54,7 +54,7 @@ def test_posts_and_replies_keep_working_while_two_purgers_run(module_database_ur
     for thread in threads:
         thread.join(60)
 
-    for purger, (stdout, stderr) in zip(purgers, outputs):
+    for purger, (stdout, stderr) in zip(purgers, outputs, strict=True):
         assert purger.returncode == 0, stdout + stderr
     assert sum(summary(stdout)["activities"] for stdout, _ in outputs) == expired + 1  # and the seed's
     expected = {"post": 201, "reply": 201, "doomed": 404, "home": 200}

@@ -5,9 +5,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.support.gunicorn import Gunicorn, backend_env
-from tests.support.load import sign_in, stored_activities
-from tests.support.postgres import PostgresServer
+from testkit.auth import bearer, sign_in
+from testkit.gunicorn import Gunicorn, backend_env
+from testkit.load import stored_activities
+from testkit.postgres import PostgresServer
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def own_postgres():
 
 def test_postgres_restart_gives_503s_then_recovers_without_restarting_cruddur(own_postgres, start_server):
     server = start_server(backend_env(own_postgres.create_database("outage")))
-    headers = sign_in(server.url, "bayko")
+    headers = bearer(sign_in("bayko", url=server.url))
     assert requests.get(f"{server.url}/api/activities/home", timeout=10).status_code == 200
 
     own_postgres.stop()
@@ -53,7 +54,7 @@ def test_concurrent_writers_and_a_restart_lose_nothing(module_database_url, star
     parent = requests.get(f"{server.url}/api/activities/home", timeout=10).json()[0]["uuid"]
 
     def writer(handle):
-        session, headers = requests.Session(), sign_in(server.url, handle)
+        session, headers = requests.Session(), bearer(sign_in(handle, url=server.url))
         statuses = []
         for n in range(POSTS_EACH):
             statuses.append(session.post(f"{server.url}/api/activities", headers=headers, timeout=15,

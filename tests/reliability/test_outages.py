@@ -6,9 +6,9 @@ matrix is exercised: OTLP, CloudWatch and Rollbar over HTTP; X-Ray over UDP, whe
 means a daemon whose buffer is full (UDP has no error reply)."""
 import pytest
 
-from tests.support.gunicorn import backend_env
-from tests.support.load import failures, mixed_load, stored_activities
-from tests.support.outages import outage_env
+from testkit.gunicorn import backend_env
+from testkit.load import failures, mixed_load, stored_activities
+from testkit.outages import outage_env
 
 MODES = ["refused", "blackholed", "failing"]
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.support.gunicorn import backend_env
+from testkit.gunicorn import backend_env
 
 THREADS = 10
 

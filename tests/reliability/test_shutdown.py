@@ -6,11 +6,11 @@ import time
 
 import requests
 
-from tests.support.gunicorn import backend_env
-from tests.support.load import failures, mixed_load
-from tests.support.outages import outage_env
-from tests.support.receivers import wait_until
-from tests.support.signals import LOG_GROUP, signals_env
+from testkit.gunicorn import backend_env
+from testkit.load import failures, mixed_load
+from testkit.outages import outage_env
+from testkit.receivers import wait_until
+from testkit.signals import LOG_GROUP, signals_env
 
 
 def _sigterm_during_slow_request(server):

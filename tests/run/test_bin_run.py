@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.net import free_port
-from tests.support.procs import descendants, processes, still_running
+from testkit.net import free_port
+from testkit.procs import descendants, processes, still_running
 
 from .fake_path import ROOT, make_fake_path, runtime_cache_key
 

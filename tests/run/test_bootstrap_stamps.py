@@ -17,8 +17,10 @@ def make_checkout(tmp_path):
     repo = tmp_path / "repo"
     shutil.copytree(ROOT / "bin", repo / "bin")
     (repo / "backend-flask").mkdir()
-    shutil.copy(ROOT / "backend-flask" / "requirements.txt", repo / "backend-flask")
-    shutil.copy(ROOT / "requirements-dev.txt", repo)
+    for name in ("requirements.txt", "pyproject.toml"):
+        shutil.copy(ROOT / "backend-flask" / name, repo / "backend-flask")
+    for name in ("requirements-dev.txt", "pyproject.toml"):
+        shutil.copy(ROOT / name, repo)
     (repo / "frontend-react-js" / "node_modules").mkdir(parents=True)
     shutil.copy(ROOT / "frontend-react-js" / "package-lock.json", repo / "frontend-react-js")
     python = repo / ".venv" / "bin" / "python"
@@ -32,7 +34,9 @@ def bootstrap(repo, path, *args):
     subprocess.run([str(repo / "bin" / "bootstrap"), *args], env={"PATH": path, "HOME": str(repo)},
                    check=True, capture_output=True, text=True, timeout=60)
     log = repo / ".venv" / "pip.log"
-    installed = [line.split("-r ")[-1].strip() for line in log.read_text().splitlines()] if log.exists() else []
+    # What each pip call installed: a requirements file (-r FILE) or a project, editable (-e DIR).
+    installed = [line.split("-r ")[-1].strip() if "-r " in line else "-e " + line.split("-e ")[-1].strip()
+                 for line in log.read_text().splitlines()] if log.exists() else []
     log.unlink(missing_ok=True)
     return installed
 
@@ -46,15 +50,17 @@ def test_runtime_and_test_sets_are_idempotent_in_either_order(tmp_path):
     lock.write_text(subprocess.run(["sha256sum", str(repo / "frontend-react-js" / "package-lock.json")],
                                    capture_output=True, text=True).stdout.split()[0] + "\n")
 
-    assert bootstrap(repo, runtime_path, "--runtime") == ["backend-flask/requirements.txt"]
+    runtime = ["backend-flask/requirements.txt", "-e backend-flask"]
+    test = ["requirements-dev.txt", "-e backend-flask", "-e ."]
+    assert bootstrap(repo, runtime_path, "--runtime") == runtime
     assert bootstrap(repo, runtime_path) == []  # --runtime is the default
-    assert bootstrap(repo, test_path, "--with-test-tools") == ["requirements-dev.txt"]
+    assert bootstrap(repo, test_path, "--with-test-tools") == test
     assert bootstrap(repo, test_path, "--with-test-tools") == []
     assert bootstrap(repo, runtime_path, "--runtime") == []  # the test set includes the runtime set
 
     with open(repo / "backend-flask" / "requirements.txt", "a") as requirements:
         requirements.write("# changed\n")
-    assert bootstrap(repo, runtime_path, "--runtime") == ["backend-flask/requirements.txt"]
-    assert bootstrap(repo, test_path, "--with-test-tools") == ["requirements-dev.txt"]
+    assert bootstrap(repo, runtime_path, "--runtime") == runtime
+    assert bootstrap(repo, test_path, "--with-test-tools") == test
     assert bootstrap(repo, runtime_path, "--runtime") == []
     assert bootstrap(repo, test_path, "--with-test-tools") == []

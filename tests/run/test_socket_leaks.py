@@ -1,4 +1,4 @@
-"""The test run's own hygiene: pytest.ini's `filterwarnings = error` and tests/support/sockets.py
+"""The test run's own hygiene: pytest.ini's `filterwarnings = error` and testkit/sockets.py
 make a socket left unclosed fail the run, whether it is dropped during a test or still held at
 the end. Each case runs pytest, with the suite's pytest.ini, on a one-file project."""
 import subprocess
@@ -8,11 +8,7 @@ import pytest
 
 from .fake_path import ROOT
 
-CONFTEST = f"""
-import sys
-sys.path.insert(0, {str(ROOT)!r})
-from tests.support.sockets import pytest_sessionfinish  # noqa: F401
-"""
+CONFTEST = "from testkit.sockets import pytest_sessionfinish  # noqa: F401\n"
 
 CASES = {
     "dropped_in_a_test": ("import socket\n\ndef test_drops_a_socket():\n    socket.socket()\n", 1),

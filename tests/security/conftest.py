@@ -1,19 +1,9 @@
 """Fixtures for the security tests: an in-process app on a fresh seeded database, signed-in
 clients; `sign_in`, `receivers` and `start_server` come from tests/conftest.py."""
 import pytest
-from flask_migrate import upgrade
 
-from cruddur import create_app
 from cruddur.db import db
-from cruddur.seed import seed_demo_data
-
-
-def make_app(database_url, **overrides):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "PROPAGATE_EXCEPTIONS": False, **overrides})
-    with app.app_context():
-        upgrade()
-        seed_demo_data()
-    return app
+from testkit.app import make_app
 
 
 @pytest.fixture(scope="session")

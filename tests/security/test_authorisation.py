@@ -7,6 +7,7 @@ from sqlalchemy import select
 from cruddur.db import db
 from cruddur.models import User
 from cruddur.openapi import OPERATIONS
+from testkit.auth import DEMO_PASSWORD
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ def test_no_response_carries_an_email_or_a_password_hash(app, client, sign_in, g
                                                    "email": "quark@ferenginar.example", "password": "latinum-bars"})
     bodies = [signup.get_data(as_text=True)]
     for who in ("andrewbrown", "bayko", "quark"):
-        api = sign_in(who, "latinum-bars" if who == "quark" else "cruddur-demo")
+        api = sign_in(who, "latinum-bars" if who == "quark" else DEMO_PASSWORD)
         bodies += [api.get(path).get_data(as_text=True) for path in paths]
         bodies.append(api.post("/api/activities", {"message": "hi", "ttl": "1-hour"}).get_data(as_text=True))
     for body in bodies:

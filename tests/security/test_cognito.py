@@ -6,7 +6,7 @@ import hmac
 import json
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import text
 
 from cruddur.db import db
-from tests.support.gunicorn import backend_env
+from testkit.auth import bearer, sign_in
+from testkit.gunicorn import backend_env
 
 POOL = "us-east-1_CrUdDuR42"
 CLIENT = "cruddur-web-client"
@@ -72,8 +73,9 @@ class JWKSServer:
 
 
 def claims(**overrides):
-    now = datetime.now(timezone.utc)
-    base = {"sub": SUB, "iss": ISSUER, "client_id": CLIENT, "token_use": "access", "scope": "aws.cognito.signin.user.admin",
+    now = datetime.now(UTC)
+    base = {"sub": SUB, "iss": ISSUER, "client_id": CLIENT, "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin",
             "auth_time": int(now.timestamp()), "iat": now, "exp": now + timedelta(hours=1), "jti": str(uuid.uuid4()),
             "username": "andrew"}
     base.update(overrides)
@@ -154,8 +156,7 @@ def test_a_valid_access_token_signs_in_the_linked_user(cognito_app, call, key):
 
 def test_local_tokens_keep_working_beside_cognito(cognito_app):
     client = cognito_app.test_client()
-    token = client.post("/api/auth/signin", json={"login": "bayko", "password": "cruddur-demo"}).get_json()["access_token"]
-    response = client.get("/api/message_groups", headers={"Authorization": f"Bearer {token}"})
+    response = client.get("/api/message_groups", headers=bearer(sign_in("bayko", http=client)))
     assert response.status_code == 200 and response.get_json()[0]["handle"] == "andrewbrown"
 
 
@@ -166,8 +167,8 @@ ATTACKS = {
     "issuer of our pool in another region": lambda key, other: sign(
         key, iss=f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"),
     "wrong client": lambda key, other: sign(key, client_id="someone-elses-client"),
-    "expired": lambda key, other: sign(key, iat=datetime.now(timezone.utc) - timedelta(hours=2),
-                                       exp=datetime.now(timezone.utc) - timedelta(hours=1)),
+    "expired": lambda key, other: sign(key, iat=datetime.now(UTC) - timedelta(hours=2),
+                                       exp=datetime.now(UTC) - timedelta(hours=1)),
     "id token": lambda key, other: sign(key, token_use="id", aud=CLIENT),
     "no token_use": lambda key, other: sign(key, token_use=None),
     "no client_id": lambda key, other: sign(key, client_id=None),
@@ -234,8 +235,7 @@ def test_gunicorn_reads_cognito_from_the_environment(new_database_url, start_ser
         env = backend_env(new_database_url("sqlite"), AWS_COGNITO_USER_POOL_ID=POOL,
                           AWS_COGNITO_USER_POOL_CLIENT_ID=CLIENT, AWS_COGNITO_JWKS_URL=server.url)
         gunicorn = start_server(env, workers=1)
-        token = requests.post(f"{gunicorn.url}/api/auth/signin", json={"login": "worf", "password": "cruddur-demo"},
-                              timeout=10).json()["access_token"]
+        token = sign_in("worf", url=gunicorn.url)
         assert requests.get(f"{gunicorn.url}/api/message_groups", timeout=10,
                             headers={"Authorization": f"Bearer {token}"}).status_code == 200
         for _ in range(10):
@@ -246,7 +246,7 @@ def test_gunicorn_reads_cognito_from_the_environment(new_database_url, start_ser
 
 
 def test_link_cognito_command(new_database_url):
-    from tests.support.gunicorn import flask_command
+    from testkit.gunicorn import flask_command
 
     env = backend_env(new_database_url("sqlite"))
     flask_command(env, "db", "upgrade")

@@ -16,7 +16,8 @@ import requests
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.support.gunicorn import backend_env
+from testkit.auth import sign_in
+from testkit.gunicorn import backend_env
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "150"))
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
@@ -72,8 +73,7 @@ class Client:
     def __init__(self, server):
         self.url = server.url
         self.session = requests.Session()
-        login = {"login": "andrewbrown", "password": "cruddur-demo"}
-        self.token = self.session.post(f"{self.url}/api/auth/signin", json=login, timeout=10).json()["access_token"]
+        self.token = sign_in("andrewbrown", url=self.url, http=self.session)
         self.auth = {"Authorization": f"Bearer {self.token}"}
         document = self.session.get(f"{self.url}/api/openapi.json", timeout=10).json()
         self.declared = {(path, method.upper()): {int(s) for s in op["responses"]}

@@ -2,6 +2,7 @@
 import pytest
 
 from cruddur.db import db
+from testkit.auth import DEMO_PASSWORD
 
 ACCOUNT_LIMIT, ADDRESS_LIMIT, SIGNUP_LIMIT, WRITE_LIMIT = 3, 6, 4, 5
 
@@ -26,27 +27,28 @@ def test_failed_sign_ins_per_account_are_limited(limited_app):
         assert signin(limited_app, "bayko", "wrong", "10.0.0.1").status_code == 401
     # From that address, even the right password cannot go on guessing for this account.
     for login in ("bayko", "Bayko ", "BAYKO"):
-        response = signin(limited_app, login, "cruddur-demo", "10.0.0.1")
+        response = signin(limited_app, login, DEMO_PASSWORD, "10.0.0.1")
         assert response.status_code == 429
         assert response.get_json() == {"errors": ["rate_limited"]}
         assert 0 < int(response.headers["Retry-After"]) <= 60
-    assert signin(limited_app, "worf", "cruddur-demo", "10.0.0.1").status_code == 200
+    assert signin(limited_app, "worf", DEMO_PASSWORD, "10.0.0.1").status_code == 200
     # Failures from other addresses never lock the account's owner out of their own.
-    assert signin(limited_app, "bayko", "cruddur-demo", "10.0.0.2").status_code == 200
+    assert signin(limited_app, "bayko", DEMO_PASSWORD, "10.0.0.2").status_code == 200
 
 
 def test_failed_sign_ins_per_address_are_limited(limited_app):
     for i in range(ADDRESS_LIMIT):
         assert signin(limited_app, f"nobody{i}", "wrong", "10.0.1.1").status_code == 401
-    assert signin(limited_app, "londo", "cruddur-demo", "10.0.1.1").status_code == 429
+    assert signin(limited_app, "londo", DEMO_PASSWORD, "10.0.1.1").status_code == 429
     # X-Forwarded-For is not trusted, so it cannot buy a fresh window.
-    assert signin(limited_app, "londo", "cruddur-demo", "10.0.1.1", **{"X-Forwarded-For": "192.0.2.9"}).status_code == 429
-    assert signin(limited_app, "londo", "cruddur-demo", "10.0.1.2").status_code == 200
+    forwarded = {"X-Forwarded-For": "192.0.2.9"}
+    assert signin(limited_app, "londo", DEMO_PASSWORD, "10.0.1.1", **forwarded).status_code == 429
+    assert signin(limited_app, "londo", DEMO_PASSWORD, "10.0.1.2").status_code == 200
 
 
 def test_successful_sign_ins_do_not_count(limited_app):
     for _ in range(5 * ADDRESS_LIMIT):
-        assert signin(limited_app, "garek", "cruddur-demo", "10.0.2.1").status_code == 200
+        assert signin(limited_app, "garek", DEMO_PASSWORD, "10.0.2.1").status_code == 200
 
 
 def test_sign_ups_per_address_are_limited_taken_or_not(limited_app):
@@ -63,7 +65,7 @@ def test_sign_ups_per_address_are_limited_taken_or_not(limited_app):
 
 def test_writes_per_user_are_limited_across_posts_replies_and_messages(limited_app):
     client = limited_app.test_client()
-    token = signin(limited_app, "altbrown", "cruddur-demo", "10.0.4.1").get_json()["access_token"]
+    token = signin(limited_app, "altbrown", DEMO_PASSWORD, "10.0.4.1").get_json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     crud = client.post("/api/activities", json={"message": "limited", "ttl": "1-hour"}, headers=headers)
     assert crud.status_code == 201
@@ -78,7 +80,7 @@ def test_writes_per_user_are_limited_across_posts_replies_and_messages(limited_a
         assert response.status_code == 429 and response.get_json() == {"errors": ["rate_limited"]}
     # Reading is not a write, and another user has a window of their own.
     assert client.get("/api/activities/home", headers=headers).status_code == 200
-    other = signin(limited_app, "londo", "cruddur-demo", "10.0.4.1").get_json()["access_token"]
+    other = signin(limited_app, "londo", DEMO_PASSWORD, "10.0.4.1").get_json()["access_token"]
     assert client.post("/api/activities", json={"message": "mine", "ttl": "1-hour"},
                        headers={"Authorization": f"Bearer {other}"}).status_code == 201
     # Without a valid token the view answers 401, as it would without limits.
@@ -154,7 +156,7 @@ def test_hsts_over_https(client):
 
 
 def test_authenticated_and_token_bearing_responses_are_not_cached(client, sign_in):
-    signed_in = client.post("/api/auth/signin", json={"login": "bayko", "password": "cruddur-demo"})
+    signed_in = client.post("/api/auth/signin", json={"login": "bayko", "password": DEMO_PASSWORD})
     assert signed_in.headers["Cache-Control"] == "no-store"
     assert client.post("/api/auth/signup", json={}).headers["Cache-Control"] == "no-store"
     api = sign_in("bayko")
@@ -191,7 +193,7 @@ def test_a_bad_proxy_hops_value_fails_at_start_up(value):
 
 
 def test_an_unreachable_redis_fails_no_request_and_warns_once(new_database_url, app_factory, caplog):
-    from tests.support.net import free_port
+    from testkit.net import free_port
 
     app = app_factory(new_database_url("sqlite"), RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0",
                       SIGNIN_LIMIT_PER_ACCOUNT="2/minute")

@@ -5,7 +5,8 @@ from urllib.parse import quote
 
 import requests
 
-from tests.support.gunicorn import backend_env
+from testkit.auth import bearer, sign_in
+from testkit.gunicorn import backend_env
 
 FORGED = json.dumps({"level": "INFO", "logger": "cruddur.access", "message": "request", "method": "GET",
                      "path": "/forged", "status": 200, "user": "andrewbrown"})
@@ -15,9 +16,7 @@ EVIL = f"evil\n{FORGED}\r\n{FORGED}\u2028end"
 def test_one_json_access_line_per_request(new_database_url, start_server):
     server = start_server(backend_env(new_database_url("sqlite")), workers=1)
     url = server.url
-    token = requests.post(f"{url}/api/auth/signin", json={"login": "worf", "password": "cruddur-demo"},
-                          timeout=10).json()["access_token"]
-    auth = {"Authorization": f"Bearer {token}"}
+    auth = bearer(sign_in("worf", url=url))
     sent = [
         requests.get(f"{url}/api/activities/@{quote(EVIL)}", timeout=10),
         requests.get(f"{url}/api/users/@{quote(EVIL)}/short", timeout=10),

@@ -7,8 +7,8 @@ import json
 import pytest
 import requests
 
-from tests.support.receivers import wait_until
-from tests.support.signals import ROLLBAR_TOKEN, signals_env
+from testkit.receivers import wait_until
+from testkit.signals import ROLLBAR_TOKEN, signals_env
 
 PASSWORD = "pw-marker-7f3a9c1e"
 WRONG_PASSWORD = "wrong-pw-marker-55d2"
@@ -35,8 +35,9 @@ def captured(new_database_url, receivers, start_server):
         return response
 
     account = {"handle": "secretive", "display_name": "Secretive", "email": "s@cruddur.example", "password": PASSWORD}
-    token = send(normal, "POST", "/api/auth/signup", body=account, params=secret_query, expect=201).json()["access_token"]
-    token = send(normal, "POST", "/api/auth/signin", body={"login": "secretive", "password": PASSWORD}).json()["access_token"]
+    send(normal, "POST", "/api/auth/signup", body=account, params=secret_query, expect=201)
+    signin = {"login": "secretive", "password": PASSWORD}
+    token = send(normal, "POST", "/api/auth/signin", body=signin).json()["access_token"]
     send(normal, "POST", "/api/auth/signin", body={"login": "secretive", "password": WRONG_PASSWORD}, expect=401)
     send(normal, "GET", "/api/activities/home", token=token, params=secret_query)
     send(normal, "GET", "/api/message_groups", token=token, params=secret_query)

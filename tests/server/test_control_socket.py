@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.gunicorn import Gunicorn, backend_env, flask_command
+from testkit.gunicorn import Gunicorn, backend_env, flask_command
 
 
 def unix_socket_paths(pid):
@@ -63,6 +63,6 @@ def test_a_control_socket_asked_for_is_the_instance_s_own(two_servers, tmp_path)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not all(path.exists() for path in paths):
         time.sleep(0.1)
-    for server, path in zip(servers, paths):
+    for server, path in zip(servers, paths, strict=True):
         assert unix_socket_paths(server.process.pid) & {str(p) for p in paths} == {str(path)}
     assert not (home / ".gunicorn").exists()

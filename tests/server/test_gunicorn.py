@@ -4,7 +4,8 @@ import json
 import pytest
 import requests
 
-from tests.support.gunicorn import Gunicorn, backend_env, flask_command
+from testkit.auth import bearer, sign_in
+from testkit.gunicorn import Gunicorn, backend_env, flask_command
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +26,7 @@ def test_setup_commands_are_idempotent(served):
 
 def test_sign_in_post_and_read_back_over_http(served):
     url = served["server"].url
-    token = requests.post(f"{url}/api/auth/signin", json={"login": "bayko@cruddur.example",
-                                                          "password": "cruddur-demo"}, timeout=10).json()
-    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    headers = bearer(sign_in("bayko@cruddur.example", url=url))
     posted = requests.post(f"{url}/api/activities", json={"message": "over the wire", "ttl": "12-hours"},
                            headers=headers, timeout=10)
     assert posted.status_code == 201

@@ -4,14 +4,15 @@ the caller known to the access log and Rollbar on routes where signing in is opt
 import json
 import subprocess
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.support.gunicorn import BACKEND, BIN, Gunicorn, backend_env, flask_command
-from tests.support.receivers import RollbarReceiver, wait_until
+from testkit.auth import bearer, sign_in
+from testkit.gunicorn import BACKEND, BIN, Gunicorn, backend_env, flask_command
+from testkit.receivers import RollbarReceiver, wait_until
 
 LIMIT = 64 * 1024
 
@@ -21,11 +22,6 @@ def server(new_database_url, start_server):
     return start_server(backend_env(new_database_url("sqlite")))
 
 
-def _token(url, login="bayko"):
-    return requests.post(f"{url}/api/auth/signin", json={"login": login, "password": "cruddur-demo"},
-                         timeout=10).json()["access_token"]
-
-
 def _chunked(payload, size=4096):
     for start in range(0, len(payload), size):
         yield payload[start:start + size]
@@ -33,15 +29,16 @@ def _chunked(payload, size=4096):
 
 @pytest.mark.parametrize("path", ["/api/activities", "/api/auth/signup", "/api/messages"])
 def test_a_chunked_body_over_the_limit_is_413(server, path):
-    headers = {"Authorization": f"Bearer {_token(server.url)}", "Content-Type": "application/json"}
+    headers = {**bearer(sign_in("bayko", url=server.url)), "Content-Type": "application/json"}
     big = json.dumps({"message": "x" * (LIMIT + 10), "ttl": "1-day"}).encode()
     response = requests.post(server.url + path, data=_chunked(big), headers=headers, timeout=15)
     assert (response.status_code, response.json()) == (413, {"errors": ["request_entity_too_large"]})
-    assert response.request.headers["Transfer-Encoding"] == "chunked" and "Content-Length" not in response.request.headers
+    sent = response.request.headers
+    assert sent["Transfer-Encoding"] == "chunked" and "Content-Length" not in sent
 
 
 def test_a_chunked_body_within_the_limit_is_read_whole(server):
-    headers = {"Authorization": f"Bearer {_token(server.url)}", "Content-Type": "application/json"}
+    headers = {**bearer(sign_in("bayko", url=server.url)), "Content-Type": "application/json"}
     body = json.dumps({"message": "chunked crud", "ttl": "1-day", "padding": "p" * (LIMIT - 100)}).encode()
     assert len(body) <= LIMIT
     response = requests.post(server.url + "/api/activities", data=_chunked(body), headers=headers, timeout=15)
@@ -84,7 +81,7 @@ def test_migration_0005_merges_duplicate_conversations(new_database_url, kind):
     url = new_database_url(kind)
     env = backend_env(url)
     flask_command(env, "db", "upgrade", "0004")
-    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 1, tzinfo=UTC)
     stamp = (lambda t: t.replace(tzinfo=None).isoformat(sep=" ")) if kind == "sqlite" else (lambda t: t)
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -132,7 +129,7 @@ def faulty(new_database_url, start_server, rollbar):
 
 
 def test_the_caller_is_known_on_routes_where_signing_in_is_optional(faulty, rollbar):
-    token = _token(faulty.url, "londo")
+    token = sign_in("londo", url=faulty.url)
     response = requests.get(f"{faulty.url}/api/activities/search?term=crud", timeout=10,
                             headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 500

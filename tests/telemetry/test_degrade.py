@@ -4,9 +4,10 @@ import json
 import pytest
 import requests
 
-from tests.support.gunicorn import backend_env
-from tests.support.net import free_port
-from tests.support.receivers import wait_until
+from testkit.auth import bearer, sign_in
+from testkit.gunicorn import backend_env
+from testkit.net import free_port
+from testkit.receivers import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +28,7 @@ def unreachable(new_database_url, start_server):
 
 def test_requests_succeed_with_every_backend_down(unreachable):
     session = requests.Session()
-    token = session.post(f"{unreachable.url}/api/auth/signin", timeout=10,
-                         json={"login": "worf", "password": "cruddur-demo"}).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = bearer(sign_in("worf", url=unreachable.url, http=session))
     for n in range(20):
         assert session.get(f"{unreachable.url}/api/activities/home", timeout=10).status_code == 200
         posted = session.post(f"{unreachable.url}/api/activities", json={"message": f"down {n}", "ttl": "1-day"},
@@ -42,8 +41,9 @@ def test_requests_succeed_with_every_backend_down(unreachable):
 
 
 def test_missing_aws_settings_warn_once_and_serve(new_database_url, start_server):
-    env = backend_env(new_database_url("sqlite"), CLOUDWATCH_LOG_GROUP="cruddur", AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
-                      AWS_CONFIG_FILE="/nonexistent", AWS_EC2_METADATA_DISABLED="true")
+    env = backend_env(new_database_url("sqlite"), CLOUDWATCH_LOG_GROUP="cruddur",
+                      AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_CONFIG_FILE="/nonexistent",
+                      AWS_EC2_METADATA_DISABLED="true")
     server = start_server(env)
     assert requests.get(f"{server.url}/api/activities/home", timeout=10).status_code == 200
 

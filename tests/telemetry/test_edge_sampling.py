@@ -5,8 +5,8 @@ import json
 
 import requests
 
-from tests.support.receivers import wait_until
-from tests.support.signals import LOG_GROUP, signals_env
+from testkit.receivers import wait_until
+from testkit.signals import LOG_GROUP, signals_env
 
 HOME = "/api/activities/home"
 

@@ -6,9 +6,10 @@ import subprocess
 import pytest
 import requests
 
-from tests.support.gunicorn import BACKEND, BIN, backend_env, flask_command
-from tests.support.receivers import wait_until
-from tests.support.signals import LOG_GROUP, ROLLBAR_TOKEN, signals_env
+from testkit.auth import sign_in
+from testkit.gunicorn import BACKEND, BIN, backend_env, flask_command
+from testkit.receivers import wait_until, xray_id
+from testkit.signals import LOG_GROUP, ROLLBAR_TOKEN, signals_env
 
 COOKIE_SECRET = "cookie-secret-marker-7f3a"
 PASSWORD_SECRET = "password-secret-marker-91cd"
@@ -22,8 +23,7 @@ def faulty(new_database_url, receivers, start_server):
 
 @pytest.fixture(scope="module")
 def fault_request(faulty):
-    token = requests.post(f"{faulty.url}/api/auth/signin", timeout=10,
-                          json={"login": "bayko", "password": "cruddur-demo"}).json()["access_token"]
+    token = sign_in("bayko", url=faulty.url)
     response = requests.get(f"{faulty.url}/api/activities/home?password={PASSWORD_SECRET}", timeout=10,
                             headers={"Authorization": f"Bearer {token}", "Cookie": f"session={COOKIE_SECRET}"})
     return {"response": response, "token": token, "trace_id": response.headers["traceresponse"].split("-")[1]}
@@ -54,7 +54,7 @@ def test_fault_makes_exactly_one_rollbar_item(fault_request, receivers):
 
 def test_fault_joins_all_four_signals_by_one_trace_id(fault_request, receivers):
     trace_id = fault_request["trace_id"]
-    xray_trace_id = f"1-{trace_id[:8]}-{trace_id[8:]}"
+    xray_trace_id = xray_id(trace_id)
     spans = wait_until(lambda: [s for s in receivers["otlp"].trace(trace_id) if s["name"] == "home_activities"])
     assert spans and spans[0]["status"] == 2  # STATUS_CODE_ERROR
     [segment] = wait_until(lambda: receivers["xray"].segments(xray_trace_id))
@@ -75,7 +75,7 @@ def test_incoming_traceparent_is_honoured(faulty, receivers):
     assert response.headers["traceresponse"].split("-")[1] == trace_id
     server = wait_until(lambda: [s for s in receivers["otlp"].trace(trace_id) if s["kind"] == "SERVER"])
     assert server[0]["parent_span_id"] == "00f067aa0ba902b7"
-    assert wait_until(lambda: receivers["xray"].segments(f"1-{trace_id[:8]}-{trace_id[8:]}"))
+    assert wait_until(lambda: receivers["xray"].segments(xray_id(trace_id)))
 
 
 def test_incoming_xray_header_is_honoured(faulty, receivers):

@@ -8,7 +8,7 @@ import pytest
 
 from cruddur import create_app
 from cruddur.telemetry import patches
-from tests.support.gunicorn import BACKEND, BIN, backend_env
+from testkit.gunicorn import BACKEND, BIN, backend_env
 
 CRUDDUR = Path(__file__).resolve().parents[2] / "backend-flask" / "cruddur"
 PRIVATE = ("_socket", "_send_data", "_ip", "_port", "_pool", "_queue", "_batch_processor", "_before_cur_exec",

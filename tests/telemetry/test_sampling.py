@@ -5,8 +5,8 @@ import json
 import requests
 
 from cruddur.telemetry.xray import local_rules
-from tests.support.receivers import wait_until
-from tests.support.signals import LOG_GROUP, signals_env
+from testkit.receivers import wait_until
+from testkit.signals import LOG_GROUP, signals_env
 
 
 def test_local_rules_are_derived_from_the_committed_sampling_rule():
@@ -24,7 +24,7 @@ def test_unsampled_requests_leave_no_span_or_segment_but_a_log_line(new_database
     for _ in range(5):
         response = requests.get(f"{server.url}/api/activities/home", timeout=10)
         assert response.status_code == 200
-        version, trace_id, _span, flags = response.headers["traceresponse"].split("-")
+        _version, trace_id, _span, flags = response.headers["traceresponse"].split("-")
         assert flags == "00"  # not sampled
         trace_ids.append(trace_id)
     logged = wait_until(lambda: set(trace_ids) <= {json.loads(e["message"]).get("trace_id")

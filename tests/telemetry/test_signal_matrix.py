@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
-from tests.support.receivers import wait_until
-
-from tests.support.signals import LOG_GROUP, signals_env
+from testkit.auth import DEMO_PASSWORD, bearer, sign_in
+from testkit.receivers import wait_until, xray_id
+from testkit.signals import LOG_GROUP, signals_env
 
 
 @dataclass
@@ -60,14 +60,10 @@ MATRIX = [
           body={"handle": "matrix", "display_name": "Matrix", "email": "m@x.example", "password": "p" * 12},
           attributes=("app.user_handle",)),
     Route("signin", "POST", "/api/auth/signin", 200, "signin",
-          body={"login": "londo", "password": "cruddur-demo"}, attributes=("app.user_handle",)),
+          body={"login": "londo", "password": DEMO_PASSWORD}, attributes=("app.user_handle",)),
     Route("private without token", "GET", "/api/message_groups", 401, None, uses_db=False),
     Route("rollbar test", "GET", "/rollbar/test", 200, None, uses_db=False),
 ]
-
-
-def xray_id(trace_id):
-    return f"1-{trace_id[:8]}-{trace_id[8:]}"
 
 
 @pytest.fixture(scope="module")
@@ -76,15 +72,14 @@ def run(module_database_url, receivers, start_server):
     url = server.url
     tokens = {}
     for who in {r.who for r in MATRIX if r.who}:
-        tokens[who] = requests.post(f"{url}/api/auth/signin", json={"login": who, "password": "cruddur-demo"},
-                                    timeout=10).json()["access_token"]
+        tokens[who] = sign_in(who, url=url)
     crud = requests.get(f"{url}/api/activities/home", timeout=10).json()[0]
     group = requests.get(f"{url}/api/message_groups", timeout=10,
-                         headers={"Authorization": f"Bearer {tokens['andrewbrown']}"}).json()[0]
+                         headers=bearer(tokens["andrewbrown"])).json()[0]
     values = {"crud_uuid": crud["uuid"], "crud_handle": crud["handle"], "group_uuid": group["uuid"]}
     results = {}
     for route in MATRIX:
-        headers = {"Authorization": f"Bearer {tokens[route.who]}"} if route.who else {}
+        headers = bearer(tokens[route.who]) if route.who else {}
         response = requests.request(route.method, url + route.path.format(**values), json=route.body,
                                     headers=headers, timeout=10)
         assert response.status_code == route.status, (route.name, response.text)
@@ -157,8 +152,8 @@ def _log_lines(receivers):
 @pytest.mark.parametrize("route", MATRIX, ids=lambda r: r.name)
 def test_cloudwatch_access_line(run, receivers, route):
     trace_id = run["results"][route.name]["trace_id"]
-    [line] = wait_until(lambda: [l for l in _log_lines(receivers)
-                                 if l.get("trace_id") == trace_id and l.get("logger") == "cruddur.access"])
+    [line] = wait_until(lambda: [entry for entry in _log_lines(receivers)
+                                 if entry.get("trace_id") == trace_id and entry.get("logger") == "cruddur.access"])
     assert line["level"] == "INFO"
     assert line["method"] == route.method and line["status"] == route.status
     assert line["path"] == run["results"][route.name]["response"].request.path_url.split("?")[0]

@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from tests.support.gunicorn import BACKEND, backend_env, flask_command
-from tests.support.receivers import OTLPReceiver, wait_until
+from testkit.gunicorn import BACKEND, backend_env, flask_command
+from testkit.receivers import OTLPReceiver, wait_until
 
 GROUP_1, GROUP_2 = "cruddur-app-1", "cruddur-app-2"
 

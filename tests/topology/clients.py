@@ -7,7 +7,8 @@ import time
 import requests
 from requests.adapters import HTTPAdapter
 
-from tests.support.load import EXPECTED, one_request, sign_in
+from testkit.auth import bearer, sign_in
+from testkit.load import EXPECTED, one_request
 
 
 class SourceAddressAdapter(HTTPAdapter):
@@ -52,7 +53,7 @@ class MixedLoad:
 
     def __init__(self, url, threads=4, max_requests=5000, tag="load"):
         self.url, self.threads, self.max_requests, self.tag = url, threads, max_requests, tag
-        self.headers = sign_in(url, "andrewbrown")
+        self.headers = bearer(sign_in("andrewbrown", url=url))
         self.parent = requests.get(f"{url}/api/activities/home", timeout=10).json()[0]["uuid"]
         self.results, self.stopping = [], threading.Event()
         self.lock = threading.Lock()

@@ -2,8 +2,8 @@
 gunicorn replicas, one PostgreSQL and one redis-server holding the limits."""
 import pytest
 
-from tests.support.edge import Nginx, Redis
-from tests.support.gunicorn import Gunicorn, backend_env, flask_command
+from testkit.edge import Nginx, Redis
+from testkit.gunicorn import Gunicorn, backend_env, flask_command
 
 ACCOUNT_LIMIT, ADDRESS_LIMIT = 5, 8
 

@@ -5,9 +5,8 @@ import socket
 import pytest
 import requests
 
-from tests.support.edge import Nginx
-from tests.support.net import free_port
-
+from testkit.edge import Nginx
+from testkit.net import free_port
 from tests.topology.clients import session_from
 
 

@@ -4,7 +4,7 @@ import time
 
 import requests
 
-from tests.support.load import stored_activities
+from testkit.load import stored_activities
 from tests.topology.clients import MixedLoad
 
 
@@ -24,8 +24,8 @@ def test_rolling_restart_under_load_fails_no_request(topology):
     posted = [r["uuid"] for r in results if r["kind"] == "post"]
     assert len(posted) > 20 and None not in posted
     with requests.Session() as session:
-        missing = [u for u in posted
-                   if session.get(f"{topology.url}/api/activities/@andrewbrown/status/{u}", timeout=10).status_code != 200]
+        status_url = f"{topology.url}/api/activities/@andrewbrown/status/"
+        missing = [u for u in posted if session.get(status_url + u, timeout=10).status_code != 200]
     assert missing == []
     # Writes retried on another replica were never processed twice: one row per 201, no more.
     acknowledged = sorted(r["uuid"] for r in results if r["status"] == 201)

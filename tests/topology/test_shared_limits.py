@@ -2,11 +2,9 @@
 Redis outage fails no request."""
 import time
 
-import requests
-
+from testkit.auth import DEMO_PASSWORD
 from tests.topology.clients import MixedLoad, session_from
 from tests.topology.conftest import ACCOUNT_LIMIT, ADDRESS_LIMIT
-
 
 
 def _sign_in(session, url, login, password="wrong"):
@@ -19,13 +17,13 @@ def test_failed_sign_ins_over_both_replicas_hit_429_at_the_configured_count(topo
     with session_from("127.0.0.4") as attacker:
         for _ in range(ACCOUNT_LIMIT + 3):
             statuses.append(_sign_in(attacker, topology.url, "londo").status_code)
-        blocked = _sign_in(attacker, topology.url, "londo", "cruddur-demo")
+        blocked = _sign_in(attacker, topology.url, "londo", DEMO_PASSWORD)
     assert statuses == [401] * ACCOUNT_LIMIT + [429] * 3
     assert blocked.status_code == 429 and blocked.json() == {"errors": ["rate_limited"]}
     assert int(blocked.headers["Retry-After"]) > 0
     # The owner, from their own address, is not locked out by someone else's failures.
     with session_from("127.0.0.5") as owner:
-        assert _sign_in(owner, topology.url, "londo", "cruddur-demo").status_code == 200
+        assert _sign_in(owner, topology.url, "londo", DEMO_PASSWORD).status_code == 200
     # The failures were answered by both replicas (round robin), yet counted once.
     answered = [r for r in topology.replicas if '"path": "/api/auth/signin"' in r.output()]
     assert len(answered) == 2

@@ -5,8 +5,8 @@ import time
 
 import requests
 
-from tests.support.gunicorn import backend_env
-from tests.support.outages import outage_env
+from testkit.gunicorn import backend_env
+from testkit.outages import outage_env
 
 SHUTDOWN_SECONDS = 5
 

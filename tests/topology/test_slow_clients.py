@@ -1,7 +1,6 @@
 """Slow clients meet nginx, never gunicorn's sync workers: 16 connections dribbling their headers
 for 20 s leave the API answering and every worker alive."""
 import statistics
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 

@@ -1,20 +1,29 @@
 import { useEffect, useRef, useState } from 'react';
 
-// One GET through the API client, re-run when `deps` change; answers to a
-// superseded load are dropped.
+// One GET through the API client, re-run when `deps` change (as useEffect's
+// deps); an answer to a superseded load is dropped. Until the load for the
+// current `deps` answers, the state is "loading": it is derived from which
+// `deps` the stored answer belongs to, so no effect has to reset it.
 export function useResource(load, deps) {
-  const [state, setState] = useState({ data: null, error: null, loading: true });
-  const generation = useRef(0);
+  const key = JSON.stringify(deps);
+  const [state, setState] = useState({ key: null, data: null, error: null });
+  const latestLoad = useRef(load);
+  useEffect(() => {
+    latestLoad.current = load;
+  });
 
   useEffect(() => {
-    const mine = ++generation.current;
-    setState({ data: null, error: null, loading: true });
-    load().then(
-      ({ data }) => mine === generation.current && setState({ data, error: null, loading: false }),
-      (error) => mine === generation.current && setState({ data: null, error, loading: false }),
+    let current = true;
+    latestLoad.current().then(
+      ({ data }) => current && setState({ key, data, error: null }),
+      (error) => current && setState({ key, data: null, error }),
     );
-  }, deps);
+    return () => {
+      current = false;
+    };
+  }, [key]);
 
+  const loading = state.key !== key;
   const setData = (update) => setState((s) => ({ ...s, data: update(s.data) }));
-  return { ...state, setData };
+  return { data: loading ? null : state.data, error: loading ? null : state.error, loading, setData };
 }

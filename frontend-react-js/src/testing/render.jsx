@@ -1,12 +1,14 @@
 import { render } from '@testing-library/react';
+import { useEffect } from 'react';
 import userEvent from '@testing-library/user-event';
 import { MemoryRouter, useLocation } from 'react-router-dom';
 import { AppProviders, AppRoutes } from '../App.jsx';
 import { andrew } from './fixtures.js';
 
-let currentLocation;
-function LocationProbe() {
-  currentLocation = useLocation();
+// Reports the router's location to the test after each change.
+function LocationProbe({ onChange }) {
+  const location = useLocation();
+  useEffect(() => onChange(location), [location, onChange]);
   return null;
 }
 
@@ -14,11 +16,15 @@ function LocationProbe() {
 export function renderApp(route = '/', { user = null, token = 'test-token' } = {}) {
   if (user) signInAs(user, token);
   const events = userEvent.setup();
+  let currentLocation;
+  const remember = (location) => {
+    currentLocation = location;
+  };
   const utils = render(
     <MemoryRouter initialEntries={[route]}>
       <AppProviders>
         <AppRoutes />
-        <LocationProbe />
+        <LocationProbe onChange={remember} />
       </AppProviders>
     </MemoryRouter>,
   );

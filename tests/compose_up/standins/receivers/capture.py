@@ -6,7 +6,6 @@ under /captured/<role>/ (a directory the test mounts), and answers like the real
   jaeger     the UI port 16686, for its healthcheck
 """
 import itertools
-import os
 import socket
 import sys
 import threading

@@ -26,7 +26,7 @@ class TCPBlackhole:
             try:
                 conn, _ = self.sock.accept()
                 self.held.append(conn)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return

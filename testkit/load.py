@@ -5,14 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-DEMO_PASSWORD = "cruddur-demo"
-
-
-def sign_in(url, handle):
-    response = requests.post(f"{url}/api/auth/signin", json={"login": handle, "password": DEMO_PASSWORD},
-                             timeout=10)
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+from .auth import bearer, sign_in
 
 
 def one_request(session, url, kind, n, headers, parent, tag, fault_path=None):
@@ -42,7 +35,7 @@ def one_request(session, url, kind, n, headers, parent, tag, fault_path=None):
 def mixed_load(url, requests_total=200, threads=8, tag="load", fault_path=None):
     """Send `requests_total` requests (bounded) over `threads` connections; return one record per
     request: what was asked, the status, and the uuid of what was posted."""
-    headers = sign_in(url, "andrewbrown")
+    headers = bearer(sign_in("andrewbrown", url=url))
     parent = requests.get(f"{url}/api/activities/home", timeout=10).json()[0]["uuid"]
     plan = itertools.cycle(["home", "post", "search", "reply", "fault"] if fault_path
                            else ["home", "post", "search", "reply"])

@@ -1,6 +1,7 @@
 """Debian's nginx running Cruddur's shipped edge template, and Debian's redis-server holding the
 limits: real processes on loopback ports, started and stopped by PID."""
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -8,9 +9,9 @@ import time
 from pathlib import Path
 
 from .net import free_port, wait_for_http
+from .paths import FRONTEND
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "frontend-react-js" / "nginx" / "templates"
+TEMPLATES = FRONTEND / "nginx" / "templates"
 
 MAIN_CONF = """\
 worker_processes 1;
@@ -82,10 +83,9 @@ class Nginx:
         return self
 
     def stop(self):
+        """Stop nginx and remove its directory (config, logs, temp files)."""
         _stop(self.process)
-
-    def error_log(self):
-        return (self.dir / "error.log").read_text()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Redis:
@@ -94,10 +94,11 @@ class Redis:
     def __init__(self):
         self.port = free_port()
         self.uri = f"redis://127.0.0.1:{self.port}/0"
-        self.dir = tempfile.mkdtemp(prefix="cruddur-redis-")
+        self.dir = None
         self.process = None
 
     def start(self):
+        self.dir = tempfile.mkdtemp(prefix="cruddur-redis-")
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", self.dir, "--daemonize", "no"],
@@ -111,4 +112,7 @@ class Redis:
         return self
 
     def stop(self):
+        """Stop redis-server and remove its working directory; `start()` makes a new one."""
         _stop(self.process)
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""The real stack for browser tests: gunicorn on a seeded SQLite database, and the
+"""The real stack for browser tests and the frontend benchmark: gunicorn on a seeded SQLite database, and the
 production build of the frontend served by `vite preview`, both on loopback."""
 import os
 import shutil
@@ -6,11 +6,10 @@ import signal
 import subprocess
 from pathlib import Path
 
-from tests.support.gunicorn import Gunicorn, backend_env, flask_command
-from tests.support.net import free_port, wait_for_http
+from .gunicorn import Gunicorn, backend_env, flask_command
+from .net import wait_for_http
+from .paths import FRONTEND
 
-ROOT = Path(__file__).resolve().parents[2]
-FRONTEND = ROOT / "frontend-react-js"
 VITE = FRONTEND / "node_modules" / ".bin" / "vite"
 
 CHROMIUM = "/usr/bin/chromium"
@@ -73,6 +72,3 @@ def require_chromium():
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         raise RuntimeError("E2E tests need Debian's Chromium: apt-get install -y chromium")
 
-
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "StaticFrontend", "build_frontend", "free_port", "require_chromium",
-           "start_backend"]

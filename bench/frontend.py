@@ -1,7 +1,7 @@
 """Frontend benchmark (not a test): initial JS size, gzip, and time to first feed render in
 headless Chromium on loopback, against gunicorn on a seeded SQLite database.
 
-    .venv/bin/python -m tests.e2e.bench_frontend [--runs 15]
+    .venv/bin/python -m bench.frontend [--runs 15]
 """
 import argparse
 import gzip
@@ -12,7 +12,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from .servers import CHROMIUM, CHROMIUM_ARGS, StaticFrontend, build_frontend, free_port, start_backend
+from testkit.frontend import CHROMIUM, CHROMIUM_ARGS, StaticFrontend, build_frontend, start_backend
+from testkit.net import free_port
 
 # Records, in the page's own clock, when the first feed item is in the DOM.
 FIRST_RENDER_PROBE = """
@@ -81,8 +82,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cruddur-bench-frontend-") as workdir:
+        measure(Path(workdir), args.runs)
 
-    workdir = Path(tempfile.mkdtemp(prefix="cruddur-bench-"))
+
+def measure(workdir, count):
+    """Serve a fresh build next to a seeded backend in `workdir`, and print the figures."""
     ui_port = free_port()
     backend = start_backend(workdir, f"http://127.0.0.1:{ui_port}")
     ui = None
@@ -99,15 +104,15 @@ def main():
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             cold_render_ms(browser, ui.url + "/")  # warm the server and the OS caches
-            cold = [cold_render_ms(browser, ui.url + "/") for _ in range(args.runs)]
+            cold = [cold_render_ms(browser, ui.url + "/") for _ in range(count)]
             context = new_probed_context(browser)
             page = context.new_page()
             first_render_ms(page, ui.url + "/")
-            warm = [first_render_ms(page, ui.url + "/") for _ in range(args.runs)]
+            warm = [first_render_ms(page, ui.url + "/") for _ in range(count)]
             context.close()
             browser.close()
         for label, runs in (("new profile each run", cold), ("reload with HTTP cache", warm)):
-            print(f"first feed render, home, {label} ({args.runs} runs): {summary([r['render'] for r in runs])}")
+            print(f"first feed render, home, {label} ({count} runs): {summary([r['render'] for r in runs])}")
             print(f"  of which scripts ready (DOMContentLoaded): {summary([r['scripts'] for r in runs])}")
             print(f"  of which the feed request (CORS preflight + GET): "
                   f"{summary([r['feedEnd'] - r['feedStart'] for r in runs])}")

@@ -5,8 +5,9 @@ import time
 import requests
 
 
-def free_port():
-    with socket.socket() as sock:
+def free_port(kind=socket.SOCK_STREAM):
+    """A loopback port that is free now, for TCP or (kind=socket.SOCK_DGRAM) UDP."""
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 

@@ -8,15 +8,24 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
+import requests
 from moto.server import ThreadedMotoServer
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest, ExportTraceServiceResponse)
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from .net import free_port
 
 KINDS = {v: k.replace("SPAN_KIND_", "") for k, v in Span.SpanKind.items()}
+
+
+def xray_id(trace_id):
+    """The X-Ray form (`1-<8 hex>-<24 hex>`) of a 32-hex OTEL trace id."""
+    return f"1-{trace_id[:8]}-{trace_id[8:]}"
 
 
 def wait_until(check, timeout=20.0, interval=0.1):
@@ -161,7 +170,7 @@ class RollbarReceiver(HTTPPeer):
 class XRayReceiver:
     """A UDP socket where the X-Ray daemon would listen; parses `{"format":"json","version":1}\\n{doc}`."""
 
-    HEADER = {"format": "json", "version": 1}
+    HEADER: ClassVar[dict] = {"format": "json", "version": 1}
 
     def __init__(self):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -181,7 +190,7 @@ class XRayReceiver:
         while self.running:
             try:
                 data, _ = self.sock.recvfrom(65536)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -204,7 +213,7 @@ class XRayReceiver:
 
 
 class MotoServer:
-    """moto's real HTTP endpoint for CloudWatch Logs (and X-Ray), as AWS_ENDPOINT_URL."""
+    """moto's real HTTP endpoint (CloudWatch Logs, X-Ray, ECS, IAM, ...), as AWS_ENDPOINT_URL."""
 
     def __init__(self):
         self.port = free_port()
@@ -214,6 +223,17 @@ class MotoServer:
     def start(self):
         self.server.start()
         return self
+
+    def wrap_app(self, wrapper):
+        """Put `wrapper(app)` in front of moto's WSGI app; returns the wrapper. ThreadedMotoServer builds
+        its app internally (checked against moto 5.2.5); werkzeug looks it up on each request."""
+        wrapped = wrapper(self.server._server.app)
+        self.server._server.app = wrapped
+        return wrapped
+
+    def reset(self):
+        """Forget every resource, through moto's own reset API."""
+        requests.post(self.url + "/moto-api/reset", timeout=10).raise_for_status()
 
     def stop(self):
         self.server.stop()

@@ -2,38 +2,42 @@
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 from .net import free_port, wait_for_http
-
-BACKEND = Path(__file__).resolve().parents[2] / "backend-flask"
-BIN = Path(sys.executable).parent
-
+from .paths import BACKEND, BIN
 
 # The suite writes and signs up far faster than a person; tests of the limits set their own.
 TEST_LIMITS = {"CRUDDUR_WRITE_LIMIT_PER_USER": "100000/minute", "CRUDDUR_SIGNUP_LIMIT_PER_ADDRESS": "100000/minute"}
 
 
+# What turns a signal or a Cruddur setting on: a server under test gets none of these from the caller.
+SETTING_PREFIXES = ("OTEL_", "AWS_", "ROLLBAR_", "CLOUDWATCH_", "CRUDDUR_", "HONEYCOMB_")
+
+
+def without_settings(environ):
+    """`environ` less every variable that names a signal or a Cruddur setting."""
+    return {k: v for k, v in environ.items() if not k.startswith(SETTING_PREFIXES)}
+
+
 def backend_env(database_url, **extra):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OTEL_", "AWS_", "ROLLBAR_", "CLOUDWATCH_", "CRUDDUR_"))}
+    env = without_settings(os.environ)
     env.update(DATABASE_URL=database_url, SECRET_KEY="test-secret-key-for-cruddur-tests",
                PYTHONUNBUFFERED="1", FRONTEND_URL="http://127.0.0.1:3000", **TEST_LIMITS)
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
 
-def flask_command(env, *args):
-    """Run `flask --app app ...` in backend-flask/, as a user does."""
-    return subprocess.run([str(BIN / "flask"), "--app", "app", *args], cwd=BACKEND, env=env,
+def flask_command(env, *args, backend=BACKEND):
+    """Run `flask --app app ...` in backend-flask/ (or another checkout's), as a user does."""
+    return subprocess.run([str(BIN / "flask"), "--app", "app", *args], cwd=backend, env=env,
                           capture_output=True, text=True, timeout=120, check=True)
 
 
 class Gunicorn:
-    def __init__(self, env, workers=2, log_path=None, port=None, app="app:app"):
-        self.app = app  # the WSGI app gunicorn serves, as a "module:name" from backend-flask/
-        self.env = env
+    def __init__(self, env, workers=2, log_path=None, port=None, app="app:app", backend=BACKEND):
+        self.app = app  # the WSGI app gunicorn serves, as a "module:name" from the backend's folder
+        self.backend = backend
         self.workers = workers
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -43,12 +47,12 @@ class Gunicorn:
         self.process = None
 
     def start(self):
-        log = open(self.log_path, "a") if self.log_path else subprocess.DEVNULL
+        log = open(self.log_path, "a") if self.log_path else subprocess.DEVNULL  # noqa: SIM115  (closed below)
         try:
             self.process = subprocess.Popen(
                 [str(BIN / "gunicorn"), self.app, "--bind", f"127.0.0.1:{self.port}",
                  "--workers", str(self.workers)],
-                cwd=BACKEND, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=self.backend, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         finally:
             if log is not subprocess.DEVNULL:

@@ -1,0 +1,42 @@
+"""The generated blocks in docs/ (testkit/docs.py, `bin/docs`) match what their sources make now, and
+the check notices when one does not."""
+import subprocess
+from collections import namedtuple
+
+from testkit import docs
+from testkit.paths import ROOT
+
+
+def test_every_committed_block_is_what_bin_docs_writes():
+    stale = docs.stale_blocks()
+    assert not stale, f"stale generated blocks (run bin/docs): {stale}"
+
+
+def test_the_check_fails_on_a_block_that_differs(tmp_path, monkeypatch):
+    for name, (path, make) in docs.BLOCKS.items():
+        copy = tmp_path / path.name
+        copy.write_text(docs.replace_block(path.read_text(), name, make() + "\n| a stale row |"))
+        monkeypatch.setitem(docs.BLOCKS, name, (copy, make))
+    assert [name for name, _ in docs.stale_blocks()] == list(docs.BLOCKS)
+    assert docs.main(["--check"]) == 1
+    docs.write_blocks()
+    assert docs.stale_blocks() == [] and docs.main(["--check"]) == 0
+
+
+def test_bin_docs_check_passes_on_the_checkout():
+    result = subprocess.run([str(ROOT / "bin" / "docs"), "--check"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_configuration_table_lists_every_variable_and_each_column():
+    from cruddur.config import ENV_VARS
+
+    table = docs.configuration_table()
+    assert len(table.splitlines()) == len(ENV_VARS) + 2
+    for name, *_ in ENV_VARS:
+        assert f"| `{name}` |" in table
+    Var = namedtuple("Var", "name default meaning secret")
+    wider = docs.configuration_table([Var("A_VAR", "", "a meaning", "yes"), Var("B_VAR", "1", "b | c", "no")])
+    assert wider.splitlines()[:3] == ["| name | default | meaning | secret |", "|---|---|---|---|",
+                                      "| `A_VAR` | – | a meaning | yes |"]
+    assert "b \\| c" in wider
