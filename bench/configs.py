@@ -13,10 +13,9 @@ import subprocess
 import sys
 from types import SimpleNamespace
 
-from testkit.gunicorn import BACKEND, backend_env
-from testkit.signals import signals_env
-
 from bench.floors import FLOORS
+from testkit.gunicorn import backend_env
+from testkit.signals import signals_env
 
 CONFIGS = ("bare", "full", "sampled", "course", "down", *FLOORS)
 # The WSGI app each configuration serves (gunicorn runs in backend-flask/); "app:app" by default.

@@ -224,8 +224,9 @@ def _floors(summary, meta):
         floors = [f"{_fmt(cpu(db, size, f))} (+{_fmt(cpu(db, size, f) - bare)})"
                   if cpu(db, size, f) is not None and bare is not None else "–" for f in FLOORS]
         total, full = floor_sum(cpu, db, size), cpu(db, size, "full")
+        sampled = cpu(db, size, "sampled")
         out.append(f"| {db} {size_label(size)} | {_fmt(bare)} | " + " | ".join(floors)
-                   + f" | {_fmt(total)} | {_fmt(full)} | {_fmt(_ratio(full, total))} | {_fmt(cpu(db, size, 'sampled'))} |")
+                   + f" | {_fmt(total)} | {_fmt(full)} | {_fmt(_ratio(full, total))} | {_fmt(sampled)} |")
     return out
 
 

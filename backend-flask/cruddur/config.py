@@ -1,8 +1,8 @@
 """Cruddur's configuration: every environment variable the backend reads, read here once.
 
 `ENV_VARS` is the one table: it gives each variable's default (written nowhere else) and its
-meaning, and the README's configuration table mirrors it. `Config` reads the rows into the keys
-of `app.config` (`CONFIG_KEYS` names the few keys that differ from the variable's name), so
+meaning; docs/configuration.md's table is generated from it (bin/docs). `Config` reads the rows
+into the keys of `app.config` (`CONFIG_KEYS` names the few keys that differ from the variable's name), so
 `create_app({...})` overrides configure everything, telemetry included. The rows in
 `READ_BY_LIBRARIES` are read by a library itself, never by Cruddur; the table lists them so that
 they are documented and wired. Other standard variables of the OpenTelemetry SDK (such as

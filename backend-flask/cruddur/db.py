@@ -1,6 +1,7 @@
 """The database handle, the UTC timestamp type and the per-use-case transaction."""
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import ClassVar
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -23,7 +24,7 @@ migrate = Migrate()
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -37,13 +38,13 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class likely(ColumnElement):
@@ -55,7 +56,7 @@ class likely(ColumnElement):
 
     type = NullType()  # not Boolean, which SQLite would compare with 1
     # What the statement cache keys on: without it, statements holding this are never cached.
-    _traverse_internals = [("condition", InternalTraversal.dp_clauseelement)]
+    _traverse_internals: ClassVar[list] = [("condition", InternalTraversal.dp_clauseelement)]
     inherit_cache = True
 
     def __init__(self, condition):

@@ -69,7 +69,8 @@ def test_the_ratio_sampled_is_the_configured_one(new_database_url, receivers, st
     session = requests.Session()
     flags = {}
     for _ in range(400):
-        _, trace_id, _, flag = session.get(server.url + "/api/health-check", timeout=10).headers["traceresponse"].split("-")
+        response = session.get(server.url + "/api/health-check", timeout=10)
+        _, trace_id, _, flag = response.headers["traceresponse"].split("-")
         flags[trace_id] = flag
     sampled = {t for t, f in flags.items() if f == "01"}
     assert 150 <= len(sampled) <= 250  # binomial(400, 0.5): 200 ± 10 per standard deviation

@@ -7,6 +7,7 @@ Process-wide by nature, and owned here by whichever app sets them first: the glo
 provider and propagators (otel), the X-Ray SDK's on/off switch (xray), the root logger's stdout
 handler (logs) and Rollbar's settings and thread pool (rollbar); each module says how."""
 import atexit
+import contextlib
 import logging
 import os
 import sys
@@ -128,10 +129,8 @@ def exit_process(code):
     the senders still stuck on unreachable backends (Rollbar's pool threads are not daemons, and
     are joined at exit after any budget), and gunicorn would then SIGKILL the worker."""
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
     os._exit(code)
 
 

@@ -70,7 +70,7 @@ def only_for_sampled_requests(app):
     registries = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
     existing = [list(registry.get(None, ())) for registry in registries]
     yield
-    for registry, before in zip(registries, existing):
+    for registry, before in zip(registries, existing, strict=True):
         registry[None] = [hook if hook in before else skip_when_unsampled(hook) for hook in registry.get(None, ())]
 
 
@@ -86,10 +86,8 @@ class EdgeSampling:
         self.response_propagator = get_global_response_propagator() if provider is not None else None
 
     def __call__(self, environ, start_response):
-        if self.provider is not None:
-            unsampled = self._otel_decision(environ)
-        else:
-            unsampled = self._xray_decision(environ)
+        decide = self._otel_decision if self.provider is not None else self._xray_decision
+        unsampled = decide(environ)
         if unsampled is None:
             try:
                 return self.traced_app(environ, start_response)
@@ -109,10 +107,8 @@ class EdgeSampling:
         parent = trace.get_current_span(parent_context).get_span_context()
         ids = self.provider.id_generator
         edge_ids = isinstance(ids, EdgeIdGenerator)
-        if parent.is_valid:
-            trace_id = parent.trace_id
-        else:
-            trace_id = ids.fresh_trace_id() if edge_ids else ids.generate_trace_id()
+        fresh = ids.fresh_trace_id if edge_ids else ids.generate_trace_id
+        trace_id = parent.trace_id if parent.is_valid else fresh()
         name = f"{environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '/')}"
         result = self.provider.sampler.should_sample(parent_context, trace_id, name, trace.SpanKind.SERVER)
         if result.decision.is_recording():

@@ -104,8 +104,10 @@ def instrument_engine(engine, tracer_provider, parent_based):
 
     With a parent-based sampler, a statement inside a dropped request is handed straight back: the
     EngineTracer would otherwise make a span, attributes and a context switch that nothing records."""
-    from opentelemetry.instrumentation._semconv import (_get_schema_url_for_signal_types,
-                                                        _OpenTelemetryStabilitySignalType)
+    from opentelemetry.instrumentation._semconv import (
+        _get_schema_url_for_signal_types,
+        _OpenTelemetryStabilitySignalType,
+    )
     from opentelemetry.instrumentation.sqlalchemy import __name__ as scope_name
     from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
     from opentelemetry.instrumentation.sqlalchemy.version import __version__

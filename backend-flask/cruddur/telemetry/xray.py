@@ -88,7 +88,7 @@ class SegmentEmitter:
             if not self._connected:
                 self.sock.connect(self.address)
                 self._connected = True
-            self.sock.send(f"{PROTOCOL_HEADER}{PROTOCOL_DELIMITER}{entity.serialize()}".encode("utf-8"))
+            self.sock.send(f"{PROTOCOL_HEADER}{PROTOCOL_DELIMITER}{entity.serialize()}".encode())
         except Exception:  # a full buffer or a missing daemon must never reach the request
             self.dropped += 1
             log.debug("could not send a segment to the X-Ray daemon", exc_info=True)
