@@ -14,11 +14,11 @@ from urllib.parse import quote, urlencode
 
 from flask import current_app, request
 from itsdangerous import BadSignature, Signer
-from pydantic import AwareDatetime, Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, ConfigDict, Field, TypeAdapter, ValidationError
 from sqlalchemy import and_, or_
 
 from .errors import ApiError
-from .validation import query_int
+from .validation import Query, parse_query
 
 CURSOR_MAX_CHARS = 200
 ROW_ID_MAX = 2**31 - 1  # PostgreSQL's integer; SQLite's rowid holds more, so this bounds both
@@ -27,6 +27,13 @@ EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 
 CursorPayload = TypeAdapter(
     tuple[AwareDatetime, Annotated[int, Field(strict=True, ge=1, le=ROW_ID_MAX)]],
 )
+
+
+class PageQuery(Query):
+    model_config = ConfigDict(validate_default=False)  # absent is the server's default
+
+    limit: int = Field(None, ge=1, description="page size; capped by the server")
+    cursor: str = Field(None, description="opaque; from the previous page's Link header")
 
 
 class Page:
@@ -39,8 +46,9 @@ class Page:
     @classmethod
     def from_request(cls, default_limit=None):
         config = current_app.config
-        limit = query_int("limit", default_limit or config["PAGE_LIMIT_DEFAULT"], 1, config["PAGE_LIMIT_MAX"])
-        return cls(limit, decode_cursor(request.args.get("cursor")))
+        query = parse_query(PageQuery)
+        limit = min(query.limit or default_limit or config["PAGE_LIMIT_DEFAULT"], config["PAGE_LIMIT_MAX"])
+        return cls(limit, decode_cursor(query.cursor))
 
     def apply(self, query, created_col, id_col, newest_first=True):
         """Restrict and order `query`, fetching one extra row to know whether a next page exists."""

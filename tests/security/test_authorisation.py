@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from cruddur.db import db
 from cruddur.models import User
-from cruddur.openapi import OPERATIONS
+from cruddur import openapi
 
 
 @pytest.fixture
@@ -79,8 +79,8 @@ CASES = {
 }
 
 
-def test_every_private_route_has_a_case():
-    assert set(CASES) == {endpoint for endpoint, spec in OPERATIONS.items() if spec["auth"] == "required"}
+def test_every_private_route_has_a_case(app):
+    assert set(CASES) == {endpoint for endpoint, (_, auth) in openapi.operations(app).items() if auth == "required"}
 
 
 @pytest.mark.parametrize("endpoint", CASES)
