@@ -57,8 +57,9 @@ class Activity(Closed):
     replies_count: int
     reposts_count: int
     reply_to_activity_uuid: Uuid | None
+    # A factory, not `default=[]`, which pydantic would deep-copy for every reply of every page.
     replies: list["Activity"] = Field(
-        default=[], max_length=INLINE_REPLIES,
+        default_factory=list, json_schema_extra={"default": []}, max_length=INLINE_REPLIES,
         description=f"in feeds: at most the {INLINE_REPLIES} latest live replies, oldest first (`replies_count` counts "
                     "them all; the activity's page lists every one); absent on replies and on the "
                     "activity of a page")

@@ -1,6 +1,8 @@
 """What the activity use cases share: visibility rules, reply loading, and the rows made into
 `schemas.Activity` (each row is given what its query found: `reply_to_activity_uuid`, and
 `replies` where they are inlined)."""
+from itertools import islice
+
 from sqlalchemy import and_, or_, select, union_all
 from sqlalchemy.orm import aliased
 
@@ -82,10 +84,14 @@ def feed(activities, now):
     """A page of rows as `schemas.Activity`, each with its latest replies, in two extra queries at most."""
     replies = replies_for([a.id for a in activities], now)
     parents = parent_uuids(activities)
-    inline = {row.id: thread(row, replies[row.id]) for row in activities}
+    for row in activities:
+        for reply in replies[row.id]:
+            reply.reply_to_activity_uuid = row.uuid
+    # Every inlined reply in one pass, before any row of the page is given `replies` (see `thread`).
+    inlined = iter(schemas.build(list[schemas.Activity], [r for row in activities for r in replies[row.id]]))
     for row in activities:
         row.reply_to_activity_uuid = parents.get(row.reply_to_activity_id)
-        row.replies = inline[row.id]
+        row.replies = list(islice(inlined, len(replies[row.id])))
     return schemas.build(list[schemas.Activity], activities)
 
 
