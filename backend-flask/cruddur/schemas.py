@@ -102,14 +102,14 @@ class Message(Closed):
 RESPONSE_MODELS = (Errors, Health, Session, UserShort, Activity, UserFeed, ActivityPage, MessageGroup, Message)
 
 
+_ADAPTERS = {}
+
+
 def adapter(shape):
     """The TypeAdapter of a response shape (a model, or `list[Model]`), made once per shape."""
     if shape not in _ADAPTERS:
         _ADAPTERS[shape] = TypeAdapter(shape)
     return _ADAPTERS[shape]
-
-
-_ADAPTERS = {}
 
 
 def build(shape, source):
