@@ -1,4 +1,5 @@
-"""Passwords (argon2), access tokens (PyJWT; Cognito's through cognito.py) and the decorators that guard routes."""
+"""Passwords (argon2), access tokens (PyJWT; Cognito's through cognito.py) and the decorators that
+guard routes. The decorators mark the view (`view.auth`), which the OpenAPI document reads."""
 from datetime import timedelta
 from functools import cache, wraps
 
@@ -10,6 +11,7 @@ from flask import current_app, g, request
 from . import cognito
 from .db import utcnow
 from .errors import ApiError
+from .services import cognito_user
 
 ISSUER = "cruddur"
 ALGORITHM = "HS256"
@@ -39,7 +41,7 @@ def burn_password_check(password):
 
 
 class CurrentUser:
-    __slots__ = ("uuid", "handle")
+    __slots__ = ("handle", "uuid")
 
     def __init__(self, uuid, handle):
         self.uuid = uuid
@@ -73,7 +75,7 @@ def _verify(token):
     cognito_verifier = cognito.verifier()
     if cognito_verifier is not None and cognito_verifier.claims_issuer(token):
         claims = cognito_verifier.verify(token)
-        return CurrentUser(*cognito.run(claims["sub"]))
+        return CurrentUser(*cognito_user.run(claims["sub"]))
     try:
         claims = jwt.decode(
             token,
@@ -146,6 +148,14 @@ def init_app(app):
     app.before_request(_authenticate_request)  # after telemetry's hooks: it may answer 401
 
 
+def auth_mode(view, blueprint):
+    """How a view takes a bearer token: "required", "optional" (every route that is not token-free
+    reads one when sent, and answers a bad one with 401), or None (sign-in and sign-up)."""
+    if blueprint in TOKEN_FREE_BLUEPRINTS:
+        return None
+    return getattr(view, "auth", "optional")
+
+
 def login_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -153,6 +163,7 @@ def login_required(view):
             raise ApiError(401, "authentication_required")
         return view(*args, **kwargs)
 
+    wrapper.auth = "required"
     return wrapper
 
 
@@ -162,4 +173,5 @@ def login_optional(view):
         authenticate()
         return view(*args, **kwargs)
 
+    wrapper.auth = "optional"
     return wrapper

@@ -1,5 +1,6 @@
 """Cruddur's commands: `flask --app app seed` loads the demo data into an empty database;
-`flask --app app purge-expired` deletes expired cruds (see cruddur/purge.py and docs/purge.md)."""
+`flask --app app purge-expired` deletes expired cruds (see cruddur/purge.py and docs/purge.md);
+`flask --app app link-cognito <handle> <sub>` links a user to a Cognito user (see cognito.py)."""
 import os
 import re
 import signal
@@ -8,7 +9,11 @@ import threading
 from datetime import timedelta
 
 import click
+from sqlalchemy import select
+
 from . import telemetry
+from .db import transaction
+from .models import User
 from .seed import seed_demo_data
 
 UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -90,6 +95,20 @@ def purge_expired_command(batch_size, grace, interval, progress_every, nice):
         sys.exit(1)
 
 
+@click.command("link-cognito")
+@click.argument("handle")
+@click.argument("sub")
+def link_cognito_command(handle, sub):
+    """Link a Cruddur user to a Cognito user's `sub`, so that user's access tokens sign them in."""
+    with transaction() as session:
+        user = session.scalar(select(User).where(User.handle == handle.lower()))
+        if user is None:
+            raise click.ClickException(f"no user {handle}")
+        user.cognito_user_id = sub
+    click.echo(f"{user.handle} linked to Cognito user {sub}")
+
+
 def init_app(app):
     app.cli.add_command(seed_command)
     app.cli.add_command(purge_expired_command)
+    app.cli.add_command(link_cognito_command)

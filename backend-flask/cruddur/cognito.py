@@ -1,18 +1,14 @@
-"""Amazon Cognito access tokens (PyJWT): RS256 against the user pool's JWKS, mapped to a Cruddur user.
+"""Amazon Cognito access tokens (PyJWT): RS256 against the user pool's JWKS. The linked Cruddur
+user is looked up by services/cognito_user.py; `flask link-cognito` (cli.py) makes the link.
 
 On when `AWS_COGNITO_USER_POOL_ID` and `AWS_COGNITO_USER_POOL_CLIENT_ID` are set. The JWKS is
 fetched once per process and cached; an unknown `kid` refetches it at most once per cooldown."""
 import logging
 
-import click
 import jwt
 from flask import current_app
-from sqlalchemy import select
 
-from .db import db, transaction
 from .errors import ApiError
-from .models import User
-from .telemetry.service import service_call
 
 log = logging.getLogger("cruddur.cognito")
 
@@ -63,34 +59,11 @@ class CognitoVerifier:
         return claims
 
 
-@service_call
-def run(sub):
-    """The Cruddur user linked to a Cognito `sub` (its own span, so the lookup belongs to a service)."""
-    user = db.session.scalar(select(User).where(User.cognito_user_id == sub))
-    if user is None:
-        raise ApiError(401, "user_not_found")
-    return user.uuid, user.handle
-
-
 def verifier():
     return current_app.extensions.get("cognito")
 
 
-@click.command("link-cognito")
-@click.argument("handle")
-@click.argument("sub")
-def link_command(handle, sub):
-    """Link a Cruddur user to a Cognito user's `sub`, so that user's access tokens sign them in."""
-    with transaction() as session:
-        user = session.scalar(select(User).where(User.handle == handle.lower()))
-        if user is None:
-            raise click.ClickException(f"no user {handle}")
-        user.cognito_user_id = sub
-    click.echo(f"{user.handle} linked to Cognito user {sub}")
-
-
 def init_app(app):
-    app.cli.add_command(link_command)
     pool_id, client_id = app.config["COGNITO_USER_POOL_ID"], app.config["COGNITO_CLIENT_ID"]
     if pool_id and client_id:
         app.extensions["cognito"] = CognitoVerifier(pool_id, client_id, app.config["COGNITO_JWKS_URL"])

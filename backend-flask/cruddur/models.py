@@ -64,7 +64,8 @@ class Activity(db.Model):
         Index("ix_activities_home", "created_at", "id", postgresql_where=text("reply_to_activity_id IS NULL"),
               sqlite_where=text("reply_to_activity_id IS NULL")),
         Index("ix_activities_created", "created_at", "id"),  # search's order, replies included
-        Index("ix_activities_user_cruds", "user_id", "expires_at", postgresql_where=text("reply_to_activity_id IS NULL"),
+        Index("ix_activities_user_cruds", "user_id", "expires_at",
+              postgresql_where=text("reply_to_activity_id IS NULL"),
               sqlite_where=text("reply_to_activity_id IS NULL")),  # a profile's cruds_count
         # Search (message_folded LIKE '%term%') on PostgreSQL; SQLite has no index that serves it.
         Index("ix_activities_message_folded_trgm", "message_folded", postgresql_using="gin",

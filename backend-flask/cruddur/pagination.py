@@ -6,27 +6,34 @@ under an old key) is `400 cursor_invalid` before any query runs, whatever it dec
 payload is then parsed by a strict, bounded type, so even a cursor the server signed cannot carry
 a value the database would reject."""
 import base64
-import hashlib
 import binascii
-from datetime import datetime, timezone
+import hashlib
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from flask import current_app, request
 from itsdangerous import BadSignature, Signer
-from pydantic import AwareDatetime, Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, ConfigDict, Field, TypeAdapter, ValidationError
 from sqlalchemy import and_, or_
 
 from .errors import ApiError
-from .validation import query_int
+from .validation import Query, parse_query
 
 CURSOR_MAX_CHARS = 200
 ROW_ID_MAX = 2**31 - 1  # PostgreSQL's integer; SQLite's rowid holds more, so this bounds both
-EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc)
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)
 
 CursorPayload = TypeAdapter(
     tuple[AwareDatetime, Annotated[int, Field(strict=True, ge=1, le=ROW_ID_MAX)]],
 )
+
+
+class PageQuery(Query):
+    model_config = ConfigDict(validate_default=False)  # absent is the server's default
+
+    limit: int = Field(None, ge=1, description="page size; capped by the server")
+    cursor: str = Field(None, description="opaque; from the previous page's Link header")
 
 
 class Page:
@@ -39,8 +46,9 @@ class Page:
     @classmethod
     def from_request(cls, default_limit=None):
         config = current_app.config
-        limit = query_int("limit", default_limit or config["PAGE_LIMIT_DEFAULT"], 1, config["PAGE_LIMIT_MAX"])
-        return cls(limit, decode_cursor(request.args.get("cursor")))
+        query = parse_query(PageQuery)
+        limit = min(query.limit or default_limit or config["PAGE_LIMIT_DEFAULT"], config["PAGE_LIMIT_MAX"])
+        return cls(limit, decode_cursor(query.cursor))
 
     def apply(self, query, created_col, id_col, newest_first=True):
         """Restrict and order `query`, fetching one extra row to know whether a next page exists."""
@@ -68,7 +76,7 @@ def _signer():
 
 
 def encode_cursor(created_at, row_id):
-    raw = CursorPayload.dump_json((created_at.astimezone(timezone.utc), row_id))
+    raw = CursorPayload.dump_json((created_at.astimezone(UTC), row_id))
     payload = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     return _signer().sign(payload).decode()
 
@@ -82,7 +90,7 @@ def decode_cursor(cursor):
         payload = _signer().unsign(cursor.encode("ascii"))
         raw = base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4))
         created_at, row_id = CursorPayload.validate_json(raw, strict=True)
-        created_at = created_at.astimezone(timezone.utc)
+        created_at = created_at.astimezone(UTC)
         if not EARLIEST <= created_at <= LATEST:
             raise ValueError
         return created_at, row_id

@@ -1,10 +1,18 @@
-"""Request bodies validated with pydantic: 400 for bad JSON or types, 422 listing every failed rule."""
+"""Request bodies and query arguments, validated with pydantic; every error comes from the model layer.
+
+How a pydantic error becomes an answer (by the error's `type`, never by its message):
+- pydantic's own kinds (string_type, int_parsing, missing, greater_than_equal, …): 400,
+  `<field>_invalid_type` for a body field, `<name>_invalid` for a query argument;
+- an error our validators raise (PydanticCustomError, e.g. `message_blank`): 422 with that code;
+- a plain ValueError or AssertionError raised inside a validator: 422 `<field>_invalid`.
+A 400 lists the fields with type errors; otherwise a 422 lists every failed rule."""
 import re
+import typing
 import unicodedata
 
 from flask import request
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError, core_schema
 
 from .errors import ApiError
 
@@ -52,9 +60,14 @@ class Body(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", validate_default=True)
 
 
+def _rules(**schema):
+    """What a field's validator enforces, stated in its JSON schema too (a violation is a 422)."""
+    return Field("", json_schema_extra=schema)
+
+
 class CreateActivityBody(Body):
-    message: str = ""
-    ttl: str = ""
+    message: str = _rules(minLength=1, maxLength=CRUD_MAX)
+    ttl: str = _rules(enum=list(TTLS))
 
     @field_validator("message")
     @classmethod
@@ -70,7 +83,7 @@ class CreateActivityBody(Body):
 
 
 class ReplyBody(Body):
-    message: str = ""
+    message: str = _rules(minLength=1, maxLength=REPLY_MAX)
 
     @field_validator("message")
     @classmethod
@@ -144,6 +157,43 @@ class SigninBody(Body):
         return v
 
 
+class Query(BaseModel):
+    """Query arguments: given once each, an empty value meaning absent. Lax, as every value is text."""
+    model_config = ConfigDict(extra="ignore", validate_default=True)
+
+
+SEARCH_TERM_MAX = 100
+
+
+class SearchQuery(Query):
+    term: str = Field("", json_schema_extra={"maxLength": SEARCH_TERM_MAX})
+
+    @field_validator("term")
+    @classmethod
+    def _term(cls, v):
+        return _text("search_term", v, SEARCH_TERM_MAX)
+
+
+# pydantic-core's own error kinds; value_error and assertion_error are what a validator's plain
+# ValueError or assertion becomes, so they are ours, not pydantic's.
+OWN_VALIDATOR_ERRORS = frozenset({"value_error", "assertion_error"})
+PYDANTIC_ERRORS = frozenset(typing.get_args(core_schema.ErrorType)) - OWN_VALIDATOR_ERRORS
+
+
+def _field(error):
+    return str(error["loc"][0]) if error["loc"] else "body"
+
+
+def _raise_for(exc, type_error_code):
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    type_errors = [e for e in errors if e["type"] in PYDANTIC_ERRORS]
+    if type_errors:
+        fields = dict.fromkeys(_field(e) for e in type_errors)
+        raise ApiError(400, *[type_error_code.format(field=f) for f in sorted(fields)]) from None
+    raise ApiError(422, *[f"{_field(e)}_invalid" if e["type"] in OWN_VALIDATOR_ERRORS else e["type"]
+                          for e in errors]) from None
+
+
 def parse(model):
     """Parse the JSON body into `model`, raising ApiError(400|422) with every failed rule."""
     data = request.get_json(silent=True)
@@ -154,22 +204,25 @@ def parse(model):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
-        type_errors = [e for e in errors if not e["type"].startswith(tuple(model.model_fields))]
-        if type_errors:
-            fields = sorted({str(e["loc"][0]) for e in type_errors if e["loc"]})
-            raise ApiError(400, *[f"{f}_invalid_type" for f in fields]) from None
-        raise ApiError(422, *[e["type"] for e in errors]) from None
+        _raise_for(exc, "{field}_invalid_type")
 
 
-def query_int(name, default, minimum, maximum):
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
+def query_args(names):
+    """The named query arguments that were given a value; a repeated one is 400 `<name>_invalid`
+    (which of two values was meant is anyone's guess, and proxies and frameworks disagree)."""
+    values = {}
+    for name in names:
+        given = request.args.getlist(name)
+        if len(given) > 1:
+            raise ApiError(400, f"{name}_invalid")
+        if given and given[0] != "":
+            values[name] = given[0]
+    return values
+
+
+def parse_query(model):
+    """Parse the query string into `model`, raising ApiError(400|422) with every failed rule."""
     try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, f"{name}_invalid") from None
-    if value < minimum:
-        raise ApiError(400, f"{name}_invalid")
-    return min(value, maximum)
+        return model.model_validate(query_args(model.model_fields))
+    except ValidationError as exc:
+        _raise_for(exc, "{field}_invalid")

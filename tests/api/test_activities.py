@@ -149,3 +149,24 @@ def test_cors_allows_the_frontend_and_exposes_link(client):
     assert "Link" in get.headers["Access-Control-Expose-Headers"]
     other = client.get("/api/activities/home", headers={"Origin": "http://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_the_status_page_sends_each_reply_once(anon):
+    londo = next(a for a in anon.get("/api/activities/home").get_json() if a["handle"] == "londo")
+    response = anon.get(f"/api/activities/@londo/status/{londo['uuid']}")
+    body = response.get_json()
+    assert "replies" not in body["activity"]
+    replies = [r["uuid"] for r in londo["replies"]]
+    assert [r["uuid"] for r in body["replies"]] == replies and len(replies) == 2
+    assert all(response.get_data(as_text=True).count(uuid) == 1 for uuid in replies)
+
+
+def test_a_reply_inlined_under_its_parent_carries_no_replies_even_when_it_is_a_result(anon):
+    """Search finds londo's crud and its reply; the reply, a result of its own, has `replies` as
+    every result does, but never under its parent."""
+    results = anon.get("/api/activities/search?term=a").get_json()
+    londo = next(a for a in results if a["handle"] == "londo" and a["reply_to_activity_uuid"] is None)
+    inlined = {r["uuid"] for r in londo["replies"]}
+    assert inlined & {a["uuid"] for a in results}
+    assert all("replies" not in r for r in londo["replies"])
+    assert all(a["replies"] == [] for a in results if a["uuid"] in inlined)

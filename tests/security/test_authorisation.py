@@ -4,9 +4,9 @@ is posted as garek. No response anywhere carries an email or a password hash."""
 import pytest
 from sqlalchemy import select
 
+from cruddur import openapi
 from cruddur.db import db
 from cruddur.models import User
-from cruddur.openapi import OPERATIONS
 from testkit.auth import DEMO_PASSWORD
 
 
@@ -80,8 +80,8 @@ CASES = {
 }
 
 
-def test_every_private_route_has_a_case():
-    assert set(CASES) == {endpoint for endpoint, spec in OPERATIONS.items() if spec["auth"] == "required"}
+def test_every_private_route_has_a_case(app):
+    assert set(CASES) == {endpoint for endpoint, (_, auth) in openapi.operations(app).items() if auth == "required"}
 
 
 @pytest.mark.parametrize("endpoint", CASES)

@@ -1,62 +1,66 @@
 """Feeds, search, one activity, and posting cruds and replies."""
-from flask import Blueprint, jsonify, request
+from flask import Blueprint
 
 from ..auth import current_user, login_optional, login_required
 from ..db import utcnow
-from ..errors import ApiError
-from ..pagination import Page, link_header
-from ..services import (create_activity, create_reply, home_activities, notifications_activities,
-                        search_activities, show_activity, user_activities)
-from ..validation import CreateActivityBody, ReplyBody, is_blank, parse
-from .responses import created, listing
+from ..operations import operation
+from ..schemas import Activity, ActivityPage, UserFeed
+from ..services import (
+    create_activity,
+    create_reply,
+    home_activities,
+    notifications_activities,
+    search_activities,
+    show_activity,
+    user_activities,
+)
+from ..validation import CreateActivityBody, ReplyBody, SearchQuery
 
 bp = Blueprint("activities", __name__, url_prefix="/api/activities")
-SEARCH_TERM_MAX = 100
 
 
 @bp.get("/home")
 @login_optional
-def home():
-    return listing(*home_activities.run(Page.from_request(), utcnow(), current_user()))
+@operation("Live cruds, newest first, each with its latest replies", list[Activity], paged=True)
+def home(page):
+    return home_activities.run(page, utcnow(), current_user())
 
 
 @bp.get("/notifications")
 @login_required
-def notifications():
-    return listing(*notifications_activities.run(current_user(), Page.from_request(), utcnow()))
+@operation("Replies to and mentions of the caller", list[Activity], paged=True)
+def notifications(page):
+    return notifications_activities.run(current_user(), page, utcnow())
 
 
 @bp.get("/search")
-def search():
-    term = request.args.get("term", "").strip()
-    if is_blank(term):
-        raise ApiError(422, "search_term_blank")
-    if len(term) > SEARCH_TERM_MAX:
-        raise ApiError(422, "search_term_exceed_max_chars")
-    return listing(*search_activities.run(term, Page.from_request(), utcnow()))
+@operation("Live activities whose message contains `term`", list[Activity], query=SearchQuery, paged=True)
+def search(query, page):
+    return search_activities.run(query.term, page, utcnow())
 
 
 @bp.get("/@<handle>")
-def user_feed(handle):
-    body, next_cursor = user_activities.run(handle, Page.from_request(), utcnow())
-    return jsonify(body), 200, link_header(next_cursor)
+@operation("A user's profile and live cruds", UserFeed, paged=True, errors=(404,))
+def user_feed(handle, page):
+    return user_activities.run(handle, page, utcnow())
 
 
 @bp.get("/@<handle>/status/<activity_uuid>")
-def show(handle, activity_uuid):
-    body, next_cursor = show_activity.run(handle, activity_uuid, Page.from_request(), utcnow())
-    return jsonify(body), 200, link_header(next_cursor)
+@operation("One live activity and a page of its replies, oldest first", ActivityPage, paged=True, errors=(404,))
+def show(handle, activity_uuid, page):
+    return show_activity.run(handle, activity_uuid, page, utcnow())
 
 
 @bp.post("")
 @login_required
-def create():
-    body = parse(CreateActivityBody)
-    return created(create_activity.run(current_user(), body.message, body.ttl, utcnow()))
+@operation("Post a crud", Activity, status=201, body=CreateActivityBody)
+def create(body):
+    return create_activity.run(current_user(), body.message, body.ttl, utcnow())
 
 
 @bp.post("/<activity_uuid>/reply")
 @login_required
-def reply(activity_uuid):
-    body = parse(ReplyBody)
-    return created(create_reply.run(current_user(), activity_uuid, body.message, utcnow()))
+@operation("Reply to a live crud (a reply to a reply is 422 `reply_to_reply`)", Activity, status=201,
+           body=ReplyBody, errors=(404,))
+def reply(activity_uuid, body):
+    return create_reply.run(current_user(), activity_uuid, body.message, utcnow())

@@ -5,12 +5,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import openapi
 from ..db import db
+from ..operations import operation
+from ..schemas import Health
 from ..telemetry import rollbar as error_reporting
 
 bp = Blueprint("general", __name__)
 
 
 @bp.get("/api/health-check")
+@operation("Health, including database reachability", Health)
 def health_check():
     try:
         db.session.execute(text("SELECT 1"))
@@ -19,15 +22,17 @@ def health_check():
         db.session.rollback()
         database = "unreachable"
     healthy = database == "ok"
-    return jsonify({"success": healthy, "database": database}), 200 if healthy else 503
+    return Health(success=healthy, database=database), 200 if healthy else 503
 
 
 @bp.get("/api/openapi.json")
+@operation("This OpenAPI document", dict, database=False)
 def openapi_document():
     return jsonify(openapi.document(current_app))
 
 
 @bp.get("/rollbar/test")
+@operation("Send a warning to Rollbar", str, database=False)
 def rollbar_test():
     error_reporting.report_message("Hello World!", "warning")
     return "Hello World!"

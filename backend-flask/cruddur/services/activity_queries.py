@@ -1,10 +1,15 @@
-"""What the activity use cases share: visibility rules, reply loading and the JSON shape."""
+"""What the activity use cases share: visibility rules, reply loading, and the rows made into
+`schemas.Activity` (each row is given what its query found: `reply_to_activity_uuid`, and
+`replies` where they are inlined)."""
+from itertools import islice
+
 from sqlalchemy import and_, or_, select, union_all
 from sqlalchemy.orm import aliased
 
+from .. import schemas
 from ..db import db
-from ..errors import ApiError, not_found
-from ..models import Activity, User
+from ..models import Activity
+from ..schemas import INLINE_REPLIES
 
 Parent = aliased(Activity, name="parent")
 
@@ -25,24 +30,6 @@ def live(now):
 
 def top_level_live(now):
     return and_(Activity.reply_to_activity_id.is_(None), Activity.expires_at > now)
-
-
-def user_by_handle(handle):
-    user = db.session.scalar(select(User).where(User.handle == handle.lower()))
-    if user is None:
-        raise not_found("user_not_found")
-    return user
-
-
-def author(user):
-    """The signed-in user's row; 401 for a valid token whose account no longer exists."""
-    row = db.session.scalar(select(User).where(User.uuid == user.uuid))
-    if row is None:
-        raise ApiError(401, "user_not_found")
-    return row
-
-
-INLINE_REPLIES = 3  # a feed item carries at most this many of its latest replies
 
 
 def replies_for(parent_ids, now, per_parent=INLINE_REPLIES):
@@ -75,32 +62,40 @@ def parent_uuids(activities):
     return dict(db.session.execute(select(Activity.id, Activity.uuid).where(Activity.id.in_(ids))).all())
 
 
-def to_json(activity, parent_uuid=None, replies=None):
-    data = {
-        "uuid": activity.uuid,
-        "handle": activity.user.handle,
-        "display_name": activity.user.display_name,
-        "message": activity.message,
-        "created_at": activity.created_at.isoformat(),
-        "expires_at": activity.expires_at.isoformat(),
-        "likes_count": activity.likes_count,
-        "replies_count": activity.replies_count,
-        "reposts_count": activity.reposts_count,
-        "reply_to_activity_uuid": parent_uuid,
-    }
+def thread(parent, replies):
+    """`replies` of `parent` as `schemas.Activity`, without replies of their own.
+
+    Made before any row of the page is given `replies`: a row is one object per session, so a
+    reply that is also a result of its own (in search) must not carry them here."""
+    for reply in replies:
+        reply.reply_to_activity_uuid = parent.uuid
+    return schemas.build(list[schemas.Activity], replies)
+
+
+def as_activity(row, parent_uuid=None, replies=None):
+    """One row as a `schemas.Activity`; `replies` (a list, even empty) inlines them."""
     if replies is not None:
-        data["replies"] = [to_json(r, activity.uuid) for r in replies]
-    return data
+        row.replies = thread(row, replies)
+    row.reply_to_activity_uuid = parent_uuid
+    return schemas.build(schemas.Activity, row)
 
 
-def feed_json(activities, now):
-    """Serialise a page of activities with their replies, in two extra queries at most."""
+def feed(activities, now):
+    """A page of rows as `schemas.Activity`, each with its latest replies, in two extra queries at most."""
     replies = replies_for([a.id for a in activities], now)
     parents = parent_uuids(activities)
-    return [to_json(a, parents.get(a.reply_to_activity_id), replies[a.id]) for a in activities]
+    for row in activities:
+        for reply in replies[row.id]:
+            reply.reply_to_activity_uuid = row.uuid
+    # Every inlined reply in one pass, before any row of the page is given `replies` (see `thread`).
+    inlined = iter(schemas.build(list[schemas.Activity], [r for row in activities for r in replies[row.id]]))
+    for row in activities:
+        row.reply_to_activity_uuid = parents.get(row.reply_to_activity_id)
+        row.replies = list(islice(inlined, len(replies[row.id])))
+    return schemas.build(list[schemas.Activity], activities)
 
 
 def page_of(page, query, now):
     rows = list(db.session.scalars(page.apply(query, Activity.created_at, Activity.id)))
     rows, next_cursor = page.split(rows, lambda a: (a.created_at, a.id))
-    return feed_json(rows, now), next_cursor
+    return feed(rows, now), next_cursor

@@ -6,8 +6,8 @@ from ..db import transaction
 from ..errors import ApiError
 from ..models import Message, MessageGroup, MessageGroupMember, MessageGroupPair
 from ..telemetry.service import annotate, service_call
-from .activity_queries import author, user_by_handle
-from .message_queries import group_for_member, message_json
+from .message_queries import as_messages, group_for_member
+from .user_queries import signed_in_user_row, user_by_handle
 
 
 def _pair_group(session, low, high):
@@ -36,7 +36,7 @@ def _group_between(session, sender, recipient, now):
 
 def _send(user, message, now, handle, group_uuid):
     with transaction() as session:
-        sender = author(user)
+        sender = signed_in_user_row(user)
         if group_uuid:
             group = group_for_member(group_uuid, user)
         else:
@@ -48,7 +48,8 @@ def _send(user, message, now, handle, group_uuid):
         session.add(row)
         group.updated_at = now
         session.flush()
-        return message_json(row, group.uuid), group.uuid
+        [sent] = as_messages([row], group.uuid)
+        return sent, group.uuid
 
 
 @service_call

@@ -1,11 +1,13 @@
-"""Reply to a live crud (not to a reply: 422 reply_to_reply); the parent's replies_count grows in the same transaction."""
+"""Reply to a live crud (not to a reply: 422 reply_to_reply); the parent's replies_count grows in
+the same transaction."""
 from sqlalchemy import select, update
 
 from ..db import transaction
 from ..errors import ApiError, not_found
 from ..models import Activity
 from ..telemetry.service import annotate, service_call
-from .activity_queries import author, live, to_json
+from .activity_queries import as_activity, live
+from .user_queries import signed_in_user_row
 
 
 @service_call
@@ -28,11 +30,11 @@ def run(user, parent_uuid, message, now):
             raise not_found("activity_not_found")
         # A reply never outlives its parent, so an expired crud stays invisible through its replies.
         reply = Activity(
-            user=author(user), message=message, created_at=now,
+            user=signed_in_user_row(user), message=message, created_at=now,
             expires_at=parent.expires_at, reply_to_activity_id=parent.id,
         )
         session.add(reply)
         session.flush()
-        result = to_json(reply, parent.uuid, replies=[])
+        result = as_activity(reply, parent.uuid, replies=[])
     annotate(user_handle=user.handle, activity_uuid=parent_uuid, now=now.isoformat())
     return result

@@ -1,6 +1,7 @@
-"""What the conversation use cases share: membership checks and the JSON shape of a message."""
+"""What the conversation use cases share: membership checks, and message rows made into `schemas.Message`."""
 from sqlalchemy import select
 
+from .. import schemas
 from ..db import db
 from ..errors import not_found
 from ..models import MessageGroup, MessageGroupMember, User
@@ -22,12 +23,8 @@ def group_for_member(group_uuid, user):
     return group
 
 
-def message_json(message, group_uuid):
-    return {
-        "uuid": message.uuid,
-        "message_group_uuid": group_uuid,
-        "handle": message.user.handle,
-        "display_name": message.user.display_name,
-        "message": message.message,
-        "created_at": message.created_at.isoformat(),
-    }
+def as_messages(rows, group_uuid):
+    """Rows of the conversation `group_uuid` as `schemas.Message`."""
+    for row in rows:
+        row.message_group_uuid = group_uuid
+    return schemas.build(list[schemas.Message], rows)

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from ..db import db
 from ..models import Message
 from ..telemetry.service import annotate, service_call
-from .message_queries import group_for_member, message_json
+from .message_queries import as_messages, group_for_member
 
 
 @service_call
@@ -13,6 +13,6 @@ def run(user, group_uuid, page):
     query = select(Message).where(Message.message_group_id == group.id)
     rows = list(db.session.scalars(page.apply(query, Message.created_at, Message.id, newest_first=False)))
     rows, next_cursor = page.split(rows, lambda m: (m.created_at, m.id))
-    items = [message_json(m, group.uuid) for m in rows]
+    items = as_messages(rows, group.uuid)
     annotate(user_handle=user.handle, message_group_uuid=group.uuid, result_length=len(items))
     return items, next_cursor

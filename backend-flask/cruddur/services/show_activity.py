@@ -1,11 +1,12 @@
 """One live crud by its author's handle and uuid, and a page of its live replies, oldest first."""
 from sqlalchemy import select
 
+from .. import schemas
 from ..db import db
 from ..errors import not_found
 from ..models import Activity, User
 from ..telemetry.service import annotate, service_call
-from .activity_queries import live, parent_uuids, to_json
+from .activity_queries import as_activity, live, parent_uuids, thread
 
 
 @service_call
@@ -21,6 +22,8 @@ def run(handle, activity_uuid, page, now):
     rows = list(db.session.scalars(page.apply(query, Activity.created_at, Activity.id, newest_first=False)))
     rows, next_cursor = page.split(rows, lambda a: (a.created_at, a.id))
     parent_uuid = parent_uuids([activity]).get(activity.reply_to_activity_id)
-    body = {"activity": to_json(activity, parent_uuid), "replies": [to_json(r, activity.uuid) for r in rows]}
+    # The activity without `replies`: each reply is sent once, in the page below it.
+    body = schemas.build(schemas.ActivityPage, {"activity": as_activity(activity, parent_uuid),
+                                                "replies": thread(activity, rows)})
     annotate(user_handle=handle, activity_uuid=activity_uuid, result_length=len(rows), now=now.isoformat())
     return body, next_cursor

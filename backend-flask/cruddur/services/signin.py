@@ -1,12 +1,12 @@
 """Sign in by handle or email and password."""
 from sqlalchemy import or_, select
 
-from ..auth import burn_password_check, issue_token, verify_password
+from ..auth import burn_password_check, verify_password
 from ..db import db
 from ..errors import ApiError
 from ..models import User
 from ..telemetry.service import annotate, service_call
-from .signup import user_json
+from .signup import signed_in
 
 
 @service_call
@@ -18,4 +18,4 @@ def run(login, password):
     if not verify_password(user.password_hash, password):
         raise ApiError(401, "invalid_credentials")
     annotate(user_handle=user.handle)
-    return {"user": user_json(user), "access_token": issue_token(user)}
+    return signed_in(user)

@@ -2,6 +2,7 @@
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import schemas
 from ..auth import hash_password, issue_token
 from ..db import db, transaction
 from ..errors import ApiError
@@ -9,8 +10,9 @@ from ..models import User
 from ..telemetry.service import annotate, service_call
 
 
-def user_json(user):
-    return {"uuid": user.uuid, "handle": user.handle, "display_name": user.display_name, "bio": user.bio}
+def signed_in(user):
+    """The signed-in `schemas.Session` of `user`: the user and a fresh access token."""
+    return schemas.build(schemas.Session, {"user": user, "access_token": issue_token(user)})
 
 
 def _taken(body):
@@ -37,4 +39,4 @@ def run(body):
     except IntegrityError:  # lost a race with a concurrent sign-up
         raise ApiError(422, *(_taken(body) or ["handle_taken"])) from None
     annotate(user_handle=user.handle)
-    return {"user": user_json(user), "access_token": issue_token(user)}
+    return signed_in(user)
