@@ -3,7 +3,7 @@
 `replies` where they are inlined)."""
 from itertools import islice
 
-from sqlalchemy import and_, or_, select, union_all
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
 from .. import schemas
@@ -32,25 +32,30 @@ def top_level_live(now):
     return and_(Activity.reply_to_activity_id.is_(None), Activity.expires_at > now)
 
 
-def replies_for(parent_ids, now, per_parent=INLINE_REPLIES):
-    """The latest `per_parent` live replies of each parent, oldest first, keyed by parent id.
+# The latest INLINE_REPLIES live replies of each parent in the `parent_ids` list, built once: one
+# statement of fixed shape (the ids are an expanding parameter), which SQLAlchemy compiles once.
+# Per parent, a correlated subquery reads a short index range (ix_activities_feed, backwards), so
+# a crud with thousands of replies costs what one with three does.
+_ReplyParent = aliased(Activity, name="reply_parent")
+_Latest = aliased(Activity, name="latest")
+_LATEST_REPLIES = (
+    select(Activity).select_from(_ReplyParent)
+    .join(Activity, Activity.id.in_(
+        select(_Latest.id)
+        .where(_Latest.reply_to_activity_id == _ReplyParent.id, _Latest.expires_at > bindparam("now"))
+        .order_by(_Latest.created_at.desc(), _Latest.id.desc()).limit(INLINE_REPLIES)
+        .correlate(_ReplyParent)))
+    .where(_ReplyParent.id.in_(bindparam("parent_ids", expanding=True)))
+    .order_by(Activity.created_at, Activity.id)
+)
 
-    One statement per page: a UNION ALL of one short index range (ix_activities_feed, read
-    backwards) per parent, so a crud with thousands of replies costs what one with three does."""
+
+def replies_for(parent_ids, now):
+    """The latest INLINE_REPLIES live replies of each parent, oldest first, keyed by parent id."""
     grouped = {pid: [] for pid in parent_ids}
     if not parent_ids:
         return grouped
-    latest = [
-        select(Activity.id).where(Activity.reply_to_activity_id == pid, Activity.expires_at > now)
-        .order_by(Activity.created_at.desc(), Activity.id.desc()).limit(per_parent).subquery()
-        for pid in parent_ids
-    ]
-    ids = [select(part.c.id) for part in latest]
-    rows = db.session.scalars(
-        select(Activity).where(Activity.id.in_(union_all(*ids) if len(ids) > 1 else ids[0]))
-        .order_by(Activity.created_at, Activity.id)
-    )
-    for reply in rows:
+    for reply in db.session.scalars(_LATEST_REPLIES, {"now": now, "parent_ids": list(parent_ids)}):
         grouped[reply.reply_to_activity_id].append(reply)
     return grouped
 
