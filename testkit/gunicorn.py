@@ -34,6 +34,20 @@ def flask_command(env, *args, backend=BACKEND):
                           capture_output=True, text=True, timeout=120, check=True)
 
 
+def assert_start_refused(env, line):
+    """Both ways Cruddur starts, `flask --app app db upgrade` and gunicorn's arbiter, stop with exactly
+    the configuration error `line`: exit status 1, no traceback, no worker booted."""
+    flask = subprocess.run([str(BIN / "flask"), "--app", "app", "db", "upgrade"], cwd=BACKEND, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert flask.returncode == 1 and flask.stderr.startswith(line) and len(flask.stderr.splitlines()) == 1, flask.stderr
+    gunicorn = subprocess.run([str(BIN / "gunicorn"), "app:app", "--bind", "127.0.0.1:0"], cwd=BACKEND, env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert gunicorn.returncode == 1
+    [said] = [output for output in gunicorn.stderr.splitlines() if "configuration error" in output]
+    assert said.startswith(line)
+    assert "Booting worker" not in gunicorn.stderr and "Traceback" not in gunicorn.stderr
+
+
 class Gunicorn:
     def __init__(self, env, workers=2, log_path=None, port=None, app="app:app", backend=BACKEND):
         self.app = app  # the WSGI app gunicorn serves, as a "module:name" from the backend's folder

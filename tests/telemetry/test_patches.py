@@ -1,14 +1,13 @@
 """Library internals are used in one module, cruddur/telemetry/patches.py, and start-up refuses a
 library version outside the ones each patch was checked against."""
 import ast
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from cruddur import create_app
 from cruddur.telemetry import patches
-from testkit.gunicorn import BACKEND, BIN, backend_env
+from testkit.gunicorn import assert_start_refused, backend_env
 
 CRUDDUR = Path(__file__).resolve().parents[2] / "backend-flask" / "cruddur"
 PRIVATE = ("_socket", "_send_data", "_ip", "_port", "_pool", "_queue", "_batch_processor", "_before_cur_exec",
@@ -59,13 +58,4 @@ def _fake_distribution(directory, name, version):
 def test_gunicorn_and_flask_refuse_an_unchecked_version_with_one_line(new_database_url, tmp_path):
     fake = _fake_distribution(tmp_path / "site", "rollbar", "9.0.0")
     env = backend_env(new_database_url("sqlite"), PYTHONPATH=str(fake))
-    line = "cruddur: configuration error: rollbar 9.0.0 is outside rollbar==1.5.0"
-    flask = subprocess.run([str(BIN / "flask"), "--app", "app", "db", "upgrade"], cwd=BACKEND, env=env,
-                           capture_output=True, text=True, timeout=60)
-    assert flask.returncode == 1 and flask.stderr.startswith(line) and len(flask.stderr.splitlines()) == 1
-    gunicorn = subprocess.run([str(BIN / "gunicorn"), "app:app", "--bind", "127.0.0.1:0"], cwd=BACKEND, env=env,
-                              capture_output=True, text=True, timeout=60)
-    assert gunicorn.returncode == 1
-    [said] = [output for output in gunicorn.stderr.splitlines() if "configuration error" in output]
-    assert said.startswith(line)
-    assert "Booting worker" not in gunicorn.stderr and "Traceback" not in gunicorn.stderr
+    assert_start_refused(env, "cruddur: configuration error: rollbar 9.0.0 is outside rollbar==1.5.0")
