@@ -208,14 +208,15 @@ def parse(model):
 
 
 def query_args(names):
-    """The named query arguments that were given a value; a repeated one is 400 `<name>_invalid`
-    (which of two values was meant is anyone's guess, and proxies and frameworks disagree)."""
+    """The named query arguments that were given; a repeated one is 400 `<name>_invalid` (which
+    of two values was meant is anyone's guess, and proxies and frameworks disagree). An empty one
+    is a value like any other: `limit=` is not a number, so it is 400 `limit_invalid`."""
     values = {}
     for name in names:
         given = request.args.getlist(name)
         if len(given) > 1:
             raise ApiError(400, f"{name}_invalid")
-        if given and given[0] != "":
+        if given:
             values[name] = given[0]
     return values
 

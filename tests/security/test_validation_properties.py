@@ -160,7 +160,8 @@ def test_the_known_repeats(api, query, code):
     response = api["client"].get(f"/api/activities/search?{query}" if "term" in query
                                  else f"/api/activities/search?term=a&{query}")
     assert (response.status_code, response.get_json()) == (400, {"errors": [code]})
-    assert api["client"].get("/api/activities/home?limit=").status_code == 200  # empty is the default
+    # An empty value is not an absent one: `limit=` is not a number.
+    assert api["client"].get("/api/activities/home?limit=").get_json() == {"errors": ["limit_invalid"]}
 
 
 def test_any_single_query_arguments_are_documented_answers(api):
