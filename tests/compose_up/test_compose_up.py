@@ -95,10 +95,18 @@ def _spans_and_segments_at_the_stand_ins(stack, trace_id):
     browser_exports = [b for b in stack.captured_files("collector") if b.lstrip().startswith(b"{")]
     assert browser_exports, "the browser's spans reach the collector's published port"
 
-    def segments():
-        return [d for d in xray_documents(stack.captured_files("xray")) if d.get("trace_id") == xray_id(trace_id)]
+    def segment_of(trace):
+        return wait_until(lambda: any(d["name"] == "backend-flask" and d.get("trace_id") == xray_id(trace)
+                                      for d in xray_documents(stack.captured_files("xray"))), timeout=30)
 
-    assert wait_until(lambda: any(d["name"] == "backend-flask" for d in segments()), timeout=30)
+    # Segments are UDP datagrams that Cruddur drops rather than wait for (a busy daemon, a full
+    # buffer on a loaded host): one lost datagram is not a failure, a backend that sends none is.
+    for _ in range(3):
+        if segment_of(trace_id):
+            return
+        with requests.get(f"{stack.url}/api/activities/search?term=compose", timeout=10) as again:
+            trace_id = again.headers["traceresponse"].split("-")[1]
+    raise AssertionError("no X-Ray segment from backend-flask reached the daemon stand-in")
 
 
 def test_spans_segments_and_log_lines_reach_the_receivers(stack):
