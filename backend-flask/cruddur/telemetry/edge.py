@@ -12,6 +12,7 @@ caller is honoured) and the trace id the request's span will carry. With OTEL of
 it is X-Ray's rule-based decision, written back into the header so that the middleware does not
 take a second sample from the reservoir."""
 import contextvars
+import logging
 import re
 from contextlib import contextmanager
 
@@ -21,8 +22,9 @@ from opentelemetry.instrumentation.propagators import get_global_response_propag
 from opentelemetry.instrumentation.wsgi import default_response_propagation_setter, wsgi_getter
 from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
 
+log = logging.getLogger("cruddur.telemetry.edge")
+
 UNSAMPLED = "cruddur.unsampled"  # environ key: set on requests the sampler dropped
-TRACE_ID = "cruddur.trace_id"  # environ key: the dropped request's trace id, as 32 hex digits
 XRAY_HEADER = "HTTP_X_AMZN_TRACE_ID"
 XRAY_ROOT = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
 
@@ -87,14 +89,17 @@ class EdgeSampling:
 
     def __call__(self, environ, start_response):
         decide = self._otel_decision if self.provider is not None else self._xray_decision
-        unsampled = decide(environ)
+        try:
+            unsampled = decide(environ)
+        except Exception:  # telemetry never fails a request: trace it the libraries' own way
+            log.debug("could not decide sampling at the edge", exc_info=True)
+            unsampled = None
         if unsampled is None:
             try:
                 return self.traced_app(environ, start_response)
             finally:
                 EdgeIdGenerator.decide(None)  # unused if no span took it (a request hook failed)
         environ[UNSAMPLED] = True
-        environ[TRACE_ID] = format(unsampled.trace_id, "032x")
         token = context.attach(trace.set_span_in_context(trace.NonRecordingSpan(unsampled)))
         try:
             return self.untraced_app(environ, self._with_trace_headers(start_response, unsampled))
