@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from bench import configs, datasets, measure, profile, purge, report
+from bench import configs, datasets, measure, profile, purge, ratios, report
 from bench.chart import chart
 from testkit.gunicorn import Gunicorn
 from testkit.paths import ROOT
@@ -210,7 +210,7 @@ def main(argv=None):
     results = run(args)
     if args.load_only:
         return
-    results["summary"] = report.summarize(results)
+    results["summary"] = ratios.summarize(results)
     name = args.name or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{name}.json").write_text(json.dumps(results, indent=1) + "\n")

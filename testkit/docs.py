@@ -68,7 +68,8 @@ def latest_results(results_dir=RESULTS):
 
 def benchmark_figures(results_path=None):
     """The targets and the home feed per dataset, from the newest committed bench results."""
-    from bench.report import docs_section, summarize
+    from bench.ratios import summarize
+    from bench.report import docs_section
 
     results_path = results_path or latest_results()
     if results_path is None:
