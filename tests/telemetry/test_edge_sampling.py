@@ -4,6 +4,8 @@ own HTTP calls are never traced."""
 import json
 
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from testkit.receivers import wait_until
 from testkit.signals import LOG_GROUP, signals_env
@@ -116,3 +118,37 @@ def test_telemetry_never_traces_its_own_calls(new_database_url, receivers, start
     assert not [s for s in client_spans if receivers["rollbar"].url in json.dumps(s["attributes"])]
     assert not [s for s in client_spans if s["attributes"].get("http.method") or s["attributes"].get(
         "http.request.method")]
+
+
+# What an HTTP client can send: Latin-1 without controls, no leading or trailing whitespace.
+HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"),
+                      max_size=120).map(str.strip)
+HEX = st.integers(0, 2**128 - 1).map(lambda n: f"{n:032x}")
+
+
+def test_any_trace_headers_are_answered_and_traced_or_dropped(new_database_url, receivers, start_server):
+    """The edge reads the caller's trace headers before any route: whatever they hold, the request
+    is answered, with one well-formed trace id."""
+    env = signals_env(new_database_url("sqlite"), receivers, OTEL_TRACES_SAMPLER="parentbased_traceidratio",
+                      OTEL_TRACES_SAMPLER_ARG="0.5")
+    server = start_server(env)
+    session = requests.Session()
+    traceparent = HEADER_TEXT | st.builds(lambda t, s, f: f"00-{t}-{s[:16]}-{f}", HEX, HEX, st.sampled_from(
+        ["00", "01", "ff", "zz"]))
+    amzn = HEADER_TEXT | st.builds(lambda t, s: f"Root=1-{t[:8]}-{t[8:]};Parent={t[:16]};Sampled={s}", HEX,
+                                   st.sampled_from(["0", "1", "?", "", "x"]))
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(traceparent=traceparent, amzn=amzn)
+    def case(traceparent, amzn):
+        response = session.get(server.url + "/api/health-check", timeout=10,
+                               headers={"traceparent": traceparent, "X-Amzn-Trace-Id": amzn})
+        assert response.status_code == 200
+        version, trace_id, span_id, flags = response.headers["traceresponse"].split("-")
+        assert (version, len(trace_id), len(span_id)) == ("00", 32, 16) and flags in ("00", "01")
+        assert int(trace_id, 16)
+        assert response.headers["X-Amzn-Trace-Id"].startswith(f"Root={xray_root(trace_id)}")
+
+    case()
+    server.stop()
