@@ -3,12 +3,12 @@
 `replies` where they are inlined)."""
 from itertools import islice
 
-from sqlalchemy import and_, bindparam, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, bindparam, or_, select, true
+from sqlalchemy.orm import aliased, defer, joinedload
 
 from .. import schemas
 from ..db import db
-from ..models import Activity
+from ..models import Activity, User
 from ..schemas import INLINE_REPLIES
 
 Parent = aliased(Activity, name="parent")
@@ -32,22 +32,51 @@ def top_level_live(now):
     return and_(Activity.reply_to_activity_id.is_(None), Activity.expires_at > now)
 
 
-# The latest INLINE_REPLIES live replies of each parent in the `parent_ids` list, built once: one
-# statement of fixed shape (the ids are an expanding parameter), which SQLAlchemy compiles once.
-# Per parent, a correlated subquery reads a short index range (ix_activities_feed, backwards), so
-# a crud with thousands of replies costs what one with three does.
+def shown(entity=Activity):
+    """Loader options: what a response shows of a row and nothing more. Not `message_folded`
+    (search's column), and of the author only what `schemas.Activity` reads, never `password_hash`
+    or `email`."""
+    return (defer(entity.message_folded),
+            joinedload(entity.user).load_only(User.uuid, User.handle, User.display_name))
+
+
+# The latest INLINE_REPLIES live replies of each parent in the `parent_ids` list: one statement of
+# fixed shape per database (the ids are an expanding parameter), which SQLAlchemy compiles once.
+# Per parent it reads a short index range (ix_activities_feed, backwards), so a crud with thousands
+# of replies costs what one with three does, and the table's size costs nothing.
+# - PostgreSQL: a LATERAL subquery per parent. The correlated `IN (... LIMIT n)` below is planned
+#   there as a nested loop over every activity for each parent on the page.
+# - SQLite has no LATERAL; it runs that correlated `IN` once per parent, as written.
 _ReplyParent = aliased(Activity, name="reply_parent")
-_Latest = aliased(Activity, name="latest")
-_LATEST_REPLIES = (
-    select(Activity).select_from(_ReplyParent)
-    .join(Activity, Activity.id.in_(
-        select(_Latest.id)
-        .where(_Latest.reply_to_activity_id == _ReplyParent.id, _Latest.expires_at > bindparam("now"))
-        .order_by(_Latest.created_at.desc(), _Latest.id.desc()).limit(INLINE_REPLIES)
-        .correlate(_ReplyParent)))
-    .where(_ReplyParent.id.in_(bindparam("parent_ids", expanding=True)))
-    .order_by(Activity.created_at, Activity.id)
-)
+_PARENT_IDS = bindparam("parent_ids", expanding=True)
+
+
+def _newest_replies(latest):
+    return (latest.reply_to_activity_id == _ReplyParent.id, latest.expires_at > bindparam("now"))
+
+
+def _latest_replies_lateral():
+    latest = aliased(Activity, name="latest")
+    rows = (select(latest).where(*_newest_replies(latest))
+            .order_by(latest.created_at.desc(), latest.id.desc()).limit(INLINE_REPLIES)
+            .lateral("latest_replies"))
+    reply = aliased(Activity, rows, name="reply")
+    return (select(reply).select_from(_ReplyParent).join(rows, true())
+            .where(_ReplyParent.id.in_(_PARENT_IDS))
+            .order_by(reply.created_at, reply.id).options(*shown(reply)))
+
+
+def _latest_replies_correlated():
+    latest = aliased(Activity, name="latest")
+    newest_ids = (select(latest.id).where(*_newest_replies(latest))
+                  .order_by(latest.created_at.desc(), latest.id.desc()).limit(INLINE_REPLIES)
+                  .correlate(_ReplyParent))
+    return (select(Activity).select_from(_ReplyParent).join(Activity, Activity.id.in_(newest_ids))
+            .where(_ReplyParent.id.in_(_PARENT_IDS))
+            .order_by(Activity.created_at, Activity.id).options(*shown()))
+
+
+LATEST_REPLIES = {"postgresql": _latest_replies_lateral(), "sqlite": _latest_replies_correlated()}
 
 
 def replies_for(parent_ids, now):
@@ -55,7 +84,8 @@ def replies_for(parent_ids, now):
     grouped = {pid: [] for pid in parent_ids}
     if not parent_ids:
         return grouped
-    for reply in db.session.scalars(_LATEST_REPLIES, {"now": now, "parent_ids": list(parent_ids)}):
+    statement = LATEST_REPLIES[db.session.get_bind().dialect.name]
+    for reply in db.session.scalars(statement, {"now": now, "parent_ids": list(parent_ids)}):
         grouped[reply.reply_to_activity_id].append(reply)
     return grouped
 
@@ -101,6 +131,6 @@ def feed(activities, now):
 
 
 def page_of(page, query, now):
-    rows = list(db.session.scalars(page.apply(query, Activity.created_at, Activity.id)))
+    rows = list(db.session.scalars(page.apply(query.options(*shown()), Activity.created_at, Activity.id)))
     rows, next_cursor = page.split(rows, lambda a: (a.created_at, a.id))
     return feed(rows, now), next_cursor
