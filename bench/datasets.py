@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench import load_data
+from testkit import volume
 from testkit.gunicorn import BACKEND
 from testkit.net import free_port
 from testkit.postgres import PG_BIN, PostgresServer, _as_postgres
@@ -36,7 +37,8 @@ def size_label(size):
 def schema_key():
     """Changes when a migration or the generator changes, which makes cached databases stale."""
     digest = hashlib.sha256()
-    for path in [*sorted((BACKEND / "cruddur" / "migrations" / "versions").glob("*.py")), Path(load_data.__file__)]:
+    sources = [Path(load_data.__file__), Path(volume.__file__)]
+    for path in [*sorted((BACKEND / "cruddur" / "migrations" / "versions").glob("*.py")), *sources]:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -52,10 +52,12 @@ class PostgresServer:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def create_database(self, name):
+    def create_database(self, name, template=None):
+        """A new, empty database `name` (or a copy of the database `template`), as a SQLAlchemy URL."""
+        copy = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
 
     def dsn(self, name):

@@ -1,11 +1,24 @@
 """The caller's conversations, most recently active first, each with its last message."""
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import aliased, lazyload, selectinload
 
 from .. import schemas
 from ..db import db
 from ..models import Message, MessageGroup, MessageGroupMember
 from ..telemetry.service import annotate, service_call
-from .message_queries import member_id
+from .message_queries import member_id, shown_user
+
+# Each group's newest message: per group, one step of ix_messages_group_created read backwards, then
+# the message by its key. (`max(id) ... GROUP BY` is planned by PostgreSQL as a scan of every message.)
+_newest = aliased(Message, name="newest")
+_last_ids = (
+    select(MessageGroup.id.label("group_id"),
+           select(_newest.id).where(_newest.message_group_id == MessageGroup.id)
+           .order_by(_newest.created_at.desc(), _newest.id.desc()).limit(1).scalar_subquery().label("message_id"))
+    .where(MessageGroup.id.in_(bindparam("group_ids", expanding=True)))
+    .subquery("last_ids")
+)
+LAST_MESSAGES = select(Message).join(_last_ids, Message.id == _last_ids.c.message_id).options(lazyload(Message.user))
 
 
 @service_call
@@ -14,12 +27,11 @@ def run(user, page):
         select(MessageGroup)
         .join(MessageGroupMember, MessageGroupMember.message_group_id == MessageGroup.id)
         .where(MessageGroupMember.user_id == member_id(user))
+        .options(shown_user(selectinload(MessageGroup.members)))
     )
     groups = list(db.session.scalars(page.apply(query, MessageGroup.updated_at, MessageGroup.id)))
     groups, next_cursor = page.split(groups, lambda g: (g.updated_at, g.id))
-    last_ids = select(func.max(Message.id)).where(Message.message_group_id.in_([g.id for g in groups]))
-    last = {m.message_group_id: m for m in db.session.scalars(
-        select(Message).where(Message.id.in_(last_ids.group_by(Message.message_group_id))))}
+    last = {m.message_group_id: m for m in db.session.scalars(LAST_MESSAGES, {"group_ids": [g.id for g in groups]})}
     summaries = []
     for group in groups:
         other = next((m for m in group.members if m.uuid != user.uuid), group.members[0])

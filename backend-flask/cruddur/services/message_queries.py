@@ -7,6 +7,12 @@ from ..errors import not_found
 from ..models import MessageGroup, MessageGroupMember, User
 
 
+def shown_user(relationship):
+    """A loader option: of a message's author or a group's member, only what a response shows
+    (never `password_hash` or `email`)."""
+    return relationship.load_only(User.uuid, User.handle, User.display_name)
+
+
 def member_id(user):
     return select(User.id).where(User.uuid == user.uuid).scalar_subquery()
 

@@ -1,16 +1,17 @@
 """The messages of one conversation, oldest first, for its members only."""
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..db import db
 from ..models import Message
 from ..telemetry.service import annotate, service_call
-from .message_queries import as_messages, group_for_member
+from .message_queries import as_messages, group_for_member, shown_user
 
 
 @service_call
 def run(user, group_uuid, page):
     group = group_for_member(group_uuid, user)
-    query = select(Message).where(Message.message_group_id == group.id)
+    query = select(Message).where(Message.message_group_id == group.id).options(shown_user(joinedload(Message.user)))
     rows = list(db.session.scalars(page.apply(query, Message.created_at, Message.id, newest_first=False)))
     rows, next_cursor = page.split(rows, lambda m: (m.created_at, m.id))
     items = as_messages(rows, group.uuid)

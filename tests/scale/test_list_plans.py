@@ -1,0 +1,159 @@
+"""Every list route costs the same whatever the table holds, on both databases.
+
+Each route is requested at 1k and at 100k activities (tests/scale/conftest.py), its SQL recorded,
+and every statement that reads activities or messages explained:
+- PostgreSQL, `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)` with planner statistics: no sequential scan
+  of `activities` (or `messages`), the rows read from those tables bounded by the page size, and
+  the shared buffers touched at 100k within a small margin of those at 1k (a B-tree one level
+  deeper, not a table read);
+- SQLite, `EXPLAIN QUERY PLAN`: no full scan of those tables; and the virtual machine's steps
+  (counted by a progress handler: deterministic, unlike time) at 100k within that margin of 1k.
+
+The costs are counts the databases report, never durations."""
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import event, text
+
+from cruddur.db import db
+from testkit.app import make_app
+from testkit.auth import bearer, sign_in
+
+PAGE = 20  # PAGE_LIMIT_DEFAULT
+ROUTES = {
+    "home": "/api/activities/home",
+    "home_limit_max": "/api/activities/home?limit=100",
+    "home_page_2": "next:/api/activities/home",
+    "profile": "/api/activities/@bench0001",
+    "search_common": "/api/activities/search?term=cloud",
+    "search_rare": "/api/activities/search?term=centauri ambassador",
+    "search_absent": "/api/activities/search?term=zqxjv",
+    "notifications": "/api/activities/notifications",
+    "status_replies": "/api/activities/@{busiest_handle}/status/{busiest_uuid}",
+    "message_groups": "/api/message_groups",
+    "messages": "/api/messages/{group_uuid}",
+}
+# Rows a page may read from a table per row it shows: the row, its parent's key, its latest
+# replies (three) and the one extra row that says whether a next page exists.
+ROWS_PER_ITEM = 6
+# Buffers (PostgreSQL) or VM steps (SQLite) at 100k may exceed 1k's by this factor: each index is
+# a level or two deeper, and pages hold other rows. A read that grew with the table would be ~100×.
+GROWTH = 1.6
+TABLES = ("activities", "messages")
+
+
+def _limit(route):
+    match = re.search(r"limit=(\d+)", route)
+    return int(match.group(1)) if match else PAGE
+
+
+class Recorder:
+    def __init__(self, engine):
+        self.statements = []
+        self.engine = engine
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and any(t in statement for t in TABLES):
+            self.statements.append((statement, parameters))
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self)
+
+
+def _walk(node):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _walk(child)
+
+
+def postgres_cost(conn, statement, parameters):
+    """(plan nodes on our tables, rows they read, buffers touched) of one statement, run for real."""
+    [[[plan]]] = conn.exec_driver_sql(
+        "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, parameters).all()
+    root = plan["Plan"]
+    nodes = [n for n in _walk(root) if n.get("Relation Name") in TABLES]
+    read = sum((n["Actual Rows"] + n.get("Rows Removed by Filter", 0) + n.get("Rows Removed by Index Recheck", 0))
+               * n["Actual Loops"] for n in nodes)
+    buffers = root["Shared Hit Blocks"] + root["Shared Read Blocks"]
+    return [f'{n["Node Type"]} on {n["Relation Name"]}' for n in nodes], read, buffers
+
+
+def sqlite_cost(conn, statement, parameters):
+    """(plan steps on our tables, None, VM steps) of one statement, run for real."""
+    steps = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+    raw = conn.connection.dbapi_connection
+    counted = [0]
+
+    def count():
+        counted[0] += 1
+        return 0
+
+    raw.set_progress_handler(count, 100)
+    try:
+        conn.exec_driver_sql(statement, parameters).all()
+    finally:
+        raw.set_progress_handler(None, 0)
+    return [s for s in steps if any(re.search(rf"\b{t}\b", s) for t in TABLES)], None, counted[0] * 100
+
+
+def measure(loaded):
+    """{route: [(statement, plan nodes, rows read, cost)]} for every route on one loaded database."""
+    app = make_app(loaded.url, seed=False)
+    client = app.test_client()
+    token = sign_in("bench0001", http=client)
+    costs = {}
+    with app.app_context():
+        targets = dict(db.session.execute(text(
+            "SELECT u.handle AS busiest_handle, a.uuid AS busiest_uuid FROM activities a JOIN users u ON u.id = a.user_id "
+            "WHERE a.reply_to_activity_id IS NULL AND a.expires_at > CURRENT_TIMESTAMP "
+            "ORDER BY a.replies_count DESC, a.id LIMIT 1")).mappings().one())
+        targets["group_uuid"] = client.get("/api/message_groups", headers=bearer(token)).get_json()[0]["uuid"]
+        db.session.remove()
+        for name, route in ROUTES.items():
+            path = route.format(**targets)
+            if path.startswith("next:"):
+                link = client.get(path[5:], headers=bearer(token)).headers["Link"]
+                url = urlsplit(link[1:link.index(">")])
+                path = f"{url.path}?{url.query}"
+            with Recorder(db.engine) as recorder:
+                response = client.get(path, headers=bearer(token))
+            assert response.status_code == 200, (name, response.get_json())
+            assert recorder.statements, name
+            db.session.remove()
+            with db.engine.connect() as conn:
+                cost = postgres_cost if conn.dialect.name == "postgresql" else sqlite_cost
+                costs[name] = [(statement, *cost(conn, statement, parameters))
+                               for statement, parameters in recorder.statements]
+        db.engine.dispose()
+    return costs
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def costs(request, loaded):
+    return {size: measure(loaded(request.param, size)) for size in ("1k", "100k")}
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_no_list_route_scans_a_whole_table(costs, route):
+    for statement, nodes, _read, _cost in costs["100k"][route]:
+        scans = [n for n in nodes if n.startswith("Seq Scan") or re.match(r"SCAN \w+$", n)]
+        assert not scans, (route, nodes, statement)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_rows_read_are_bounded_by_the_page(costs, route):
+    for statement, _nodes, read, _cost in costs["100k"][route]:
+        if read is not None:  # PostgreSQL reports the rows each node read
+            assert read <= ROWS_PER_ITEM * (_limit(route) + 1), (route, read, statement)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_cost_at_100k_is_that_at_1k(costs, route):
+    small = sum(cost for *_, cost in costs["1k"][route])
+    big = sum(cost for *_, cost in costs["100k"][route])
+    assert big <= GROWTH * small + 50, (route, small, big)
