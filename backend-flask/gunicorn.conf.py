@@ -50,7 +50,38 @@ def on_starting(server):
         raise _config.ConfigError("; ".join(problems))
 
 
+STOP_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT")
+
+
+def _stop_when_booted(server, worker):
+    """A stop signal that reaches a worker before gunicorn installs the worker's own handlers
+    (in init_process, after this hook) would go to the arbiter's handler inherited by the fork:
+    queued in the child's copy of the arbiter's queue and never read. The worker would boot and
+    serve on, and the arbiter would wait graceful_timeout to SIGKILL it. Here such a signal marks
+    the worker as stopping, so that it leaves as soon as it has booted, the way gunicorn's own
+    handlers do (its run loop checks `alive`); a signal that came between the fork and this hook
+    is read back from the inherited queue."""
+    import queue
+    import signal
+
+    stops = {getattr(signal, name) for name in STOP_SIGNALS}
+
+    def stop(signum, frame):
+        worker.alive = False
+
+    for signum in stops:
+        signal.signal(signum, stop)
+    inherited = getattr(server, "SIG_QUEUE", None)
+    for _ in range(64):  # the queue holds at most a few signals; never loop on a broken one
+        try:
+            if inherited.get_nowait() in stops:
+                worker.alive = False
+        except (queue.Empty, AttributeError):
+            break
+
+
 def post_fork(server, worker):
+    _stop_when_booted(server, worker)  # first: importing the app below is the long part of a boot
     from cruddur import telemetry
 
     telemetry.after_fork()
