@@ -59,6 +59,11 @@ ENV_VARS = (
     ("CRUDDUR_SIGNIN_LIMIT_PER_ADDRESS", "50/minute", "failed sign-ins allowed per client address"),
     ("CRUDDUR_SIGNUP_LIMIT_PER_ADDRESS", "5/minute;50/day", "sign-up attempts allowed per client address"),
     ("CRUDDUR_WRITE_LIMIT_PER_USER", "30/minute;500/hour", "posts, replies and messages allowed per user"),
+    ("CRUDDUR_ROLLBAR_TEST_LIMIT", "3/minute;20/day", "GET /rollbar/test calls allowed, all callers together "
+                                                      "(each one is a Rollbar item)"),
+    ("CRUDDUR_IPV6_LIMIT_PREFIX", "64", "prefix length an IPv6 client is limited by (IPv4: per address)"),
+    ("CRUDDUR_TRACE_PARENT_BUDGET", "10/second", "per process: caller-sampled requests traced beyond the "
+                                                 "sampler's own choice; the rest are sampled locally"),
     ("RATELIMIT_STORAGE_URI", "memory://", "where the limit counters live; redis://host:6379/0 shares "
                                            "them across workers and replicas"),
     ("CRUDDUR_PROXY_HOPS", "0", "trusted reverse proxies in front of gunicorn; 0 ignores X-Forwarded-For"),

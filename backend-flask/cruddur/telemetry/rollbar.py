@@ -77,10 +77,18 @@ class Rollbar:
         except Exception:
             log.warning("could not report to Rollbar", exc_info=True)
 
-    def report_message(self, message, level):
-        if self.enabled and not self._backlogged():
-            rollbar.report_message(message, level, request if has_request_context() else None,
-                                   payload_data=_payload())
+    def report_message(self, message, level, with_request=True):
+        """`with_request=False`: the item names the route (method and rule) but carries nothing the
+        caller wrote (query string, headers, body)."""
+        if not self.enabled or self._backlogged():
+            return
+        in_request = has_request_context()
+        payload = _payload()
+        if in_request and not with_request:
+            rule = request.url_rule.rule if request.url_rule is not None else None
+            payload["request"] = {"method": request.method, "url": rule}
+        rollbar.report_message(message, level, request if in_request and with_request else None,
+                               payload_data=payload)
 
     def describe(self):
         return f"rollbar {self.endpoint}" if self.enabled else "off"
@@ -102,10 +110,10 @@ def report_exception(exc, exc_info=None, custom=None):
         telemetry.rollbar.report_exception(exc, exc_info, custom)
 
 
-def report_message(message, level="warning"):
+def report_message(message, level="warning", with_request=True):
     telemetry = current()
     if telemetry is not None:
-        telemetry.rollbar.report_message(message, level)
+        telemetry.rollbar.report_message(message, level, with_request)
 
 
 def _on_request_exception(sender, exception, **extra):
