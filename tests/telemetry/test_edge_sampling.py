@@ -152,3 +152,90 @@ def test_any_trace_headers_are_answered_and_traced_or_dropped(new_database_url, 
 
     case()
     server.stop()
+
+
+# ---- callers cannot raise the export volume beyond the budget --------------------------------------
+
+PARENT_BUDGET = 5
+
+
+def _unpicked_trace_ids(count, ratio, tag):
+    """Trace ids a ratio sampler drops on its own (their low 64 bits lie above ratio × 2^64), so that
+    every one of them traced was traced on the caller's word; `tag` keeps each test's ids apart."""
+    ids = [f"{tag:08x}{i:08x}{0xf000000000000000 + i:016x}" for i in range(count)]
+    assert all(int(t, 16) & (2**64 - 1) >= ratio * 2**64 for t in ids)
+    return ids
+
+
+def test_callers_sampled_flag_is_honoured_only_within_the_budget(new_database_url, receivers, start_server):
+    """At a 1% sampler, 100 anonymous requests that each say "sampled" in `traceparent`: only the
+    budget's 5 are traced (spans at the OTLP receiver, segments at the X-Ray receiver); every
+    response keeps the caller's trace id, traced or not."""
+    env = signals_env(new_database_url("sqlite"), receivers, OTEL_TRACES_SAMPLER="parentbased_traceidratio",
+                      OTEL_TRACES_SAMPLER_ARG="0.01", CRUDDUR_TRACE_PARENT_BUDGET=f"{PARENT_BUDGET}/hour",
+                      ROLLBAR_ACCESS_TOKEN="", CLOUDWATCH_LOG_GROUP="")
+    server = start_server(env, workers=1)  # the budget is per process
+    session = requests.Session()
+    trace_ids = _unpicked_trace_ids(100, 0.01, 0x5f4dcc3b)
+    flags = []
+    for trace_id in trace_ids:
+        response = session.get(server.url + HOME, timeout=10,
+                               headers={"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
+        assert response.status_code == 200
+        _, answered_id, _, flag = response.headers["traceresponse"].split("-")
+        assert answered_id == trace_id  # the one trace id, traced or not
+        flags.append(flag)
+    server.stop()  # flushes the spans
+    ours = set(trace_ids)
+    spans = [s for s in receivers["otlp"].spans() if s["trace_id"] in ours]
+    traced = {s["trace_id"] for s in spans}
+    segments = [d for d in receivers["xray"].segments() if d["trace_id"][2:].replace("-", "") in ours]
+    print(f"100 caller-sampled requests at a 1% sampler: {len(spans)} spans in {len(traced)} traces, "
+          f"{len(segments)} X-Ray segments")
+    assert flags == ["01"] * PARENT_BUDGET + ["00"] * (100 - PARENT_BUDGET)
+    assert traced == set(trace_ids[:PARENT_BUDGET])
+    assert len([s for s in spans if s["kind"] == "SERVER"]) == PARENT_BUDGET
+    assert len(segments) == PARENT_BUDGET
+
+
+def test_a_caller_that_samples_locally_too_spends_no_budget(new_database_url, receivers, start_server):
+    """Where the local sampler keeps a request anyway, the caller's flag costs nothing: with a
+    budget of 1, every request the sampler picks is traced, plus one more on the caller's word."""
+    env = signals_env(new_database_url("sqlite"), receivers, OTEL_TRACES_SAMPLER="parentbased_traceidratio",
+                      OTEL_TRACES_SAMPLER_ARG="0.5", CRUDDUR_TRACE_PARENT_BUDGET="1/hour",
+                      ROLLBAR_ACCESS_TOKEN="", CLOUDWATCH_LOG_GROUP="")
+    server = start_server(env, workers=1)
+    session = requests.Session()
+    picked = [f"{0x6a000000 + i:08x}{'0' * 8}{i:016x}" for i in range(1, 11)]  # low 64 bits < 2^63
+    unpicked = _unpicked_trace_ids(10, 0.5, 0x6b000000)
+    answers = {}
+    for trace_id in [x for pair in zip(picked, unpicked, strict=True) for x in pair]:
+        response = session.get(server.url + "/api/health-check", timeout=10,
+                               headers={"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
+        answers[trace_id] = response.headers["traceresponse"].split("-")[3]
+    assert [answers[t] for t in picked] == ["01"] * 10
+    assert [answers[t] for t in unpicked] == ["01"] + ["00"] * 9
+    server.stop()
+
+
+def test_xray_alone_honours_a_callers_sampled_only_within_the_budget(new_database_url, receivers, start_server):
+    """OTEL off: a `Sampled=1` caller gets the budget's 2 segments and, past it, no more than a
+    caller who said nothing (both are then sampled by the same rules, requests interleaved)."""
+    env = signals_env(new_database_url("sqlite"), receivers, OTEL_SDK_DISABLED="true",
+                      CRUDDUR_TRACE_PARENT_BUDGET="2/hour", ROLLBAR_ACCESS_TOKEN="", CLOUDWATCH_LOG_GROUP="")
+    server = start_server(env, workers=1)
+    session = requests.Session()
+    asking, silent = _unpicked_trace_ids(100, 0, 0x7a000000), [f"{0x7b000000 + i:08x}{i:024x}" for i in range(100)]
+    for ask, say_nothing in zip(asking, silent, strict=True):
+        for trace_id, sampled in ((ask, ";Sampled=1"), (say_nothing, "")):
+            response = session.get(server.url + "/api/health-check", timeout=10,
+                                   headers={"X-Amzn-Trace-Id": f"Root={xray_root(trace_id)}{sampled}"})
+            assert response.headers["X-Amzn-Trace-Id"].startswith(f"Root={xray_root(trace_id)}")
+    server.stop()
+    roots = {d["trace_id"] for d in receivers["xray"].segments()}
+    asked = len(roots & {xray_root(t) for t in asking})
+    quiet = len(roots & {xray_root(t) for t in silent})
+    print(f"X-Ray alone: {asked} segments for 100 Sampled=1 callers, {quiet} for 100 silent ones")
+    # The rule's 10% is random: 15 is 3.5 standard deviations of the difference between the groups.
+    assert asked <= 2 + quiet + 15
+    assert asked < 50

@@ -7,16 +7,26 @@ instrumentation's WSGI wrapper and hooks (attribute collection, span building, m
 X-Ray's middleware (header parsing, its own sampling, a dummy segment).
 
 The decision is the configured sampler's own, made with the same inputs the tracer would give
-it: the context propagated by the caller (W3C `traceparent` or `X-Amzn-Trace-Id`, so a sampled
-caller is honoured) and the trace id the request's span will carry. With OTEL off and X-Ray on,
-it is X-Ray's rule-based decision, written back into the header so that the middleware does not
-take a second sample from the reservoir."""
+it: the context propagated by the caller (W3C `traceparent` or `X-Amzn-Trace-Id`) and the trace id
+the request's span will carry. With OTEL off and X-Ray on, it is X-Ray's rule-based decision,
+written back into the header so that the middleware does not take a second sample from the
+reservoir.
+
+A caller's "sampled" flag is a request to spend export volume, and anyone can send it. It is
+honoured within a budget (`CRUDDUR_TRACE_PARENT_BUDGET`, a token bucket per process, e.g.
+`10/second`); past it, the local sampler decides as if the caller had said nothing. With OTEL
+on, the budget is spent only where the local sampler would have dropped the request; X-Ray's rules
+(whose reservoir is spent by asking) are asked only once the budget is spent. The caller's trace id
+is kept either way. A caller's "not sampled" is always honoured: it can only lower the volume."""
 import contextvars
 import logging
 import re
+import threading
+import time
 from contextlib import contextmanager
 
 from flask import request
+from limits import parse
 from opentelemetry import context, propagate, trace
 from opentelemetry.instrumentation.propagators import get_global_response_propagator
 from opentelemetry.instrumentation.wsgi import default_response_propagation_setter, wsgi_getter
@@ -27,6 +37,7 @@ log = logging.getLogger("cruddur.telemetry.edge")
 UNSAMPLED = "cruddur.unsampled"  # environ key: set on requests the sampler dropped
 XRAY_HEADER = "HTTP_X_AMZN_TRACE_ID"
 XRAY_ROOT = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
+NO_PARENT = context.Context()  # an empty context: the sampler's view of a request with no caller
 
 
 class EdgeIdGenerator(AwsXRayIdGenerator):
@@ -50,6 +61,40 @@ class EdgeIdGenerator(AwsXRayIdGenerator):
     def decide(cls, trace_id):
         """The next root span's trace id (None: a fresh one, as usual)."""
         cls._decided.set(trace_id)
+
+
+class ParentBudget:
+    """A token bucket: `amount` caller-sampled decisions honoured per `period` seconds, at most
+    `amount` at once. Per process and lock-guarded (a gthread worker's threads share it)."""
+
+    def __init__(self, limit):
+        item = parse(limit)  # flask-limiter's syntax, as every other limit: "10/second", "600/minute"
+        self.amount, self.period = item.amount, item.get_expiry()
+        self.tokens = float(self.amount)
+        self.updated = time.monotonic()
+        self.refused = 0  # caller-sampled requests sampled locally instead
+        self.lock = threading.Lock()
+
+    def take(self):
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.amount, self.tokens + (now - self.updated) * self.amount / self.period)
+            self.updated = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return True
+            self.refused += 1
+            return False
+
+
+DEFAULT_PARENT_BUDGET = "10/second"
+
+
+def _parent_budget_of(app):
+    """The budget configured on the Flask app whose own `wsgi_app` the edge wraps (the default
+    for any other WSGI app)."""
+    config = getattr(getattr(app, "__self__", None), "config", None)
+    return ParentBudget((config or {}).get("CRUDDUR_TRACE_PARENT_BUDGET") or DEFAULT_PARENT_BUDGET)
 
 
 def skip_when_unsampled(hook):
@@ -80,11 +125,13 @@ class EdgeSampling:
     """WSGI middleware: sampled requests go through the instrumented app, dropped ones straight
     to Flask with an unrecorded span context current."""
 
-    def __init__(self, traced_app, untraced_app, provider=None, recorder=None):
+    def __init__(self, traced_app, untraced_app, provider=None, recorder=None, parent_budget=None):
         self.traced_app = traced_app
         self.untraced_app = untraced_app
         self.provider = provider
         self.recorder = recorder  # X-Ray's, when X-Ray is on
+        self.parent_budget = (ParentBudget(parent_budget) if isinstance(parent_budget, str)
+                              else parent_budget or _parent_budget_of(untraced_app))
         self.response_propagator = get_global_response_propagator() if provider is not None else None
 
     def __call__(self, environ, start_response):
@@ -115,7 +162,15 @@ class EdgeSampling:
         fresh = ids.fresh_trace_id if edge_ids else ids.generate_trace_id
         trace_id = parent.trace_id if parent.is_valid else fresh()
         name = f"{environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '/')}"
-        result = self.provider.sampler.should_sample(parent_context, trace_id, name, trace.SpanKind.SERVER)
+        sampler = self.provider.sampler
+        if parent.is_valid and parent.trace_flags.sampled:
+            # The local sampler's own choice, as if the caller had sent only its trace id; the
+            # caller's "sampled" is honoured beyond it only while the budget lasts.
+            result = sampler.should_sample(NO_PARENT, trace_id, name, trace.SpanKind.SERVER)
+            if not result.decision.is_recording() and self.parent_budget.take():
+                result = sampler.should_sample(parent_context, trace_id, name, trace.SpanKind.SERVER)
+        else:
+            result = sampler.should_sample(parent_context, trace_id, name, trace.SpanKind.SERVER)
         if result.decision.is_recording():
             if not parent.is_valid and edge_ids:
                 ids.decide(trace_id)
@@ -130,6 +185,9 @@ class EdgeSampling:
         from aws_xray_sdk.ext.util import calculate_sampling_decision, calculate_segment_name
 
         header = TraceHeader.from_header_str(environ.get(XRAY_HEADER)) if environ.get(XRAY_HEADER) else TraceHeader()
+        if header.sampled == 1 and not self.parent_budget.take():
+            # Past the budget, the rules decide as if the caller had not asked (root id kept).
+            header = TraceHeader(root=header.root, parent=header.parent, data=header.data)
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         sampling_request = {"host": host, "method": environ.get("REQUEST_METHOD", "GET"),
                             "path": environ.get("PATH_INFO", "/"),
