@@ -19,7 +19,17 @@ from datetime import timedelta
 import psycopg
 from sqlalchemy import create_engine, func, insert, select
 
-from cruddur.models import Activity, Message, MessageGroup, MessageGroupMember, MessageGroupPair, User, fold
+from cruddur.models import (
+    Activity,
+    Message,
+    MessageGroup,
+    MessageGroupMember,
+    MessageGroupPair,
+    Notification,
+    User,
+    fold,
+    mentioned_handles,
+)
 
 BENCH_USERS = 1000
 REPLY_SHARE = 0.2
@@ -123,6 +133,20 @@ def conversations(users, first_group_id, first_message_id, now, seed=8):
     return [(MessageGroup, groups), (MessageGroupMember, members), (MessageGroupPair, pairs), (Message, messages)]
 
 
+def notifications(users, activities):
+    """The notifications rows the app would have written with these activities."""
+    by_handle = {u["handle"]: u["id"] for u in users}
+    authors = {a["id"]: a["user_id"] for a in activities}
+    rows = []
+    for a in activities:
+        concerned = {by_handle[h] for h in mentioned_handles(a["message"]) if h in by_handle}
+        if a["reply_to_activity_id"]:
+            concerned.add(authors[a["reply_to_activity_id"]])
+        concerned.discard(a["user_id"])
+        rows += [{"user_id": u, "activity_id": a["id"], "created_at": a["created_at"]} for u in sorted(concerned)]
+    return rows
+
+
 def _next_id(conn, model):
     return (conn.scalar(select(func.max(model.id))) or 0) + 1
 
@@ -138,7 +162,8 @@ def load(url, size, now, progress=None, purge=False):
         first_user, first_activity = _next_id(conn, User), _next_id(conn, Activity)
         first_group, first_message = _next_id(conn, MessageGroup), _next_id(conn, Message)
     users, activities = generate(size, first_user, first_activity, password_hash, now, purge=purge)
-    tables = [(User, users), (Activity, activities), *conversations(users, first_group, first_message, now)]
+    tables = [(User, users), (Activity, activities), (Notification, notifications(users, activities)),
+              *conversations(users, first_group, first_message, now)]
     if engine.dialect.name == "postgresql":
         _copy_postgres(url, tables, progress)
     else:
@@ -157,7 +182,8 @@ def load(url, size, now, progress=None, purge=False):
 
 def row_count(size):
     """How many rows `load` writes for `size` activities (for a progress bar's total)."""
-    return BENCH_USERS + size + (BENCH_USERS - 1) * (3 + 2 + MESSAGES_EACH)
+    notifications = round(size * (REPLY_SHARE + MENTION_SHARE))
+    return BENCH_USERS + size + notifications + (BENCH_USERS - 1) * (3 + 2 + MESSAGES_EACH)
 
 
 def _copy_postgres(url, tables, progress):

@@ -1,4 +1,5 @@
 """Cruddur's tables: users, activities (cruds and replies), conversations and their messages."""
+import re
 import unicodedata
 import uuid as uuid_lib
 
@@ -18,6 +19,15 @@ def fold(text):
     """The form search compares: NFC, then Unicode case folding (any script: `Émile` and `émile`,
     `STRASSE` and `straße`). Python does it, so SQLite and PostgreSQL match the same rows."""
     return unicodedata.normalize("NFC", text).casefold()
+
+
+# `@handle`, whole: `@bayko`, not `@baykofan` or `me@bayko.example` (handles are 3-30 of a-z, 0-9, _).
+MENTION = re.compile(r"(?<![a-z0-9_])@([a-z0-9_]{3,30})(?![a-z0-9_])", re.IGNORECASE)
+
+
+def mentioned_handles(message):
+    """The handles a message mentions, lower case, each once, in order."""
+    return list(dict.fromkeys(h.lower() for h in MENTION.findall(message)))
 
 
 def _folded_message(context):
@@ -76,6 +86,19 @@ class Activity(db.Model):
         Index("ix_activities_expiry", "expires_at", postgresql_where=text("reply_to_activity_id IS NULL"),
               sqlite_where=text("reply_to_activity_id IS NULL")),
     )
+
+
+class Notification(db.Model):
+    """An activity that concerns a user other than its author: a reply to their crud, or a mention
+    of their handle. Written with the activity, so a user's notifications are one index range
+    (ix_notifications_user_created, newest first) however large the table grows; purge-expired
+    deletes them with their activity."""
+    __tablename__ = "notifications"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), primary_key=True, index=True)
+    created_at = mapped_column(UTCDateTime, nullable=False)  # the activity's, for the feed's order
+
+    __table_args__ = (Index("ix_notifications_user_created", "user_id", "created_at", "activity_id"),)
 
 
 class MessageGroup(db.Model):

@@ -97,7 +97,8 @@ def purge_batch(conn, cutoff, batch_size, others=()):
     everything = [row_id for level in levels for row_id in level]
     for table, column in others:
         for chunk in _chunks(everything):
-            counts[table.name] += conn.execute(delete(table).where(column.in_(chunk))).rowcount
+            if deleted := conn.execute(delete(table).where(column.in_(chunk))).rowcount:
+                counts[table.name] += deleted
     for level in reversed(levels):  # a reply before the row it replies to
         for chunk in _chunks(level):
             counts[ACTIVITIES.name] += conn.execute(delete(ACTIVITIES).where(ACTIVITIES.c.id.in_(chunk))).rowcount

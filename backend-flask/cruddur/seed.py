@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from .auth import hash_password
 from .db import transaction, utcnow
 from .models import Activity, Message, MessageGroup, MessageGroupMember, MessageGroupPair, User
+from .services.activity_queries import notify
 
 DEMO_PASSWORD = "cruddur-demo"
 
@@ -56,10 +57,14 @@ def seed_demo_data():
             crud = Activity(user=users[author], message=message, created_at=created_at,
                             expires_at=created_at + timedelta(hours=ttl_hours), replies_count=len(replies))
             session.add(crud)
+            session.flush()
+            notify(crud)
             for offset, (reply_author, reply_message) in enumerate(replies, start=1):
-                session.add(Activity(user=users[reply_author], message=reply_message, parent=crud,
-                                     created_at=created_at + timedelta(minutes=10 * offset),
-                                     expires_at=crud.expires_at))
+                reply = Activity(user=users[reply_author], message=reply_message, parent=crud,
+                                 created_at=created_at + timedelta(minutes=10 * offset), expires_at=crud.expires_at)
+                session.add(reply)
+                session.flush()
+                notify(reply, parent_author_id=crud.user_id)
             rows += 1 + len(replies)
         group = MessageGroup(created_at=now - timedelta(hours=3))
         session.add(group)

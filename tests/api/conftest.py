@@ -7,7 +7,8 @@ from cruddur.seed import seed_demo_data
 from testkit.app import make_app
 from testkit.client import Api
 
-TABLES = ("messages", "message_group_members", "message_group_pairs", "message_groups", "activities", "users")
+TABLES = ("notifications", "messages", "message_group_members", "message_group_pairs", "message_groups", "activities",
+          "users")
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from sqlalchemy import event, select
 
 from cruddur.db import db, utcnow
 from cruddur.models import Activity, Message, MessageGroup, MessageGroupMember, User
+from cruddur.services.activity_queries import notify
 
 REPLIERS = ("worf", "garek", "bayko")
 
@@ -25,10 +26,13 @@ def add_cruds(count, replies_each, minutes_ago=0):
         crud = Activity(user=andrew, message=f"Cloud crud {n}", created_at=now - timedelta(seconds=count - n),
                         expires_at=now + timedelta(days=7), replies_count=replies_each)
         db.session.add(crud)
+        db.session.flush()
         for r in range(replies_each):
-            db.session.add(Activity(user=repliers[r % len(repliers)], message=f"cloud reply {r}", parent=crud,
-                                    created_at=crud.created_at + timedelta(milliseconds=r + 1),
-                                    expires_at=crud.expires_at))
+            reply = Activity(user=repliers[r % len(repliers)], message=f"cloud reply {r}", parent=crud,
+                             created_at=crud.created_at + timedelta(milliseconds=r + 1), expires_at=crud.expires_at)
+            db.session.add(reply)
+            db.session.flush()
+            notify(reply, parent_author_id=andrew.id)  # as create_reply does
         cruds.append(crud)
     db.session.commit()
     return [c.uuid for c in cruds]

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, delete, event, select
 
 from cruddur.db import db
+from cruddur.models import Notification
 from cruddur.purge import purge
 from testkit.app import make_app
 from testkit.auth import bearer, sign_in
@@ -35,6 +36,7 @@ def test_exactly_the_cruds_expired_beyond_grace_go(app, trees, grace_minutes, ba
     cutoff = now - timedelta(minutes=grace_minutes)
     with app.app_context():
         with db.engine.begin() as conn:
+            conn.execute(delete(Notification.__table__))
             conn.execute(delete(ACTIVITIES))
             built = [(now + timedelta(minutes=minutes), add_tree(conn, timedelta(minutes=minutes), replies, now=now))
                      for minutes, replies in trees]

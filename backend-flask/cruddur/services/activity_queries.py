@@ -3,15 +3,13 @@
 `replies` where they are inlined)."""
 from itertools import islice
 
-from sqlalchemy import and_, bindparam, or_, select, true
+from sqlalchemy import and_, bindparam, insert, or_, select, true
 from sqlalchemy.orm import aliased, defer, joinedload
 
 from .. import schemas
 from ..db import db
-from ..models import Activity, User
+from ..models import Activity, Notification, User, mentioned_handles
 from ..schemas import INLINE_REPLIES
-
-Parent = aliased(Activity, name="parent")
 
 
 def escape_like(term):
@@ -130,7 +128,25 @@ def feed(activities, now):
     return schemas.build(list[schemas.Activity], activities)
 
 
-def page_of(page, query, now):
-    rows = list(db.session.scalars(page.apply(query.options(*shown()), Activity.created_at, Activity.id)))
+def notify(activity, parent_author_id=None):
+    """Write the notifications of a new activity, in the caller's transaction: one for the author
+    of the crud it replies to, and one for each user it mentions; never one for its own author."""
+    concerned = set()
+    if parent_author_id is not None:
+        concerned.add(parent_author_id)
+    handles = mentioned_handles(activity.message)
+    if handles:
+        concerned.update(db.session.scalars(select(User.id).where(User.handle.in_(handles))))
+    concerned.discard(activity.user_id)
+    if concerned:
+        db.session.execute(insert(Notification), [
+            {"user_id": user_id, "activity_id": activity.id, "created_at": activity.created_at}
+            for user_id in sorted(concerned)])
+
+
+def page_of(page, query, now, order=(Activity.created_at, Activity.id)):
+    """A page of `query`'s activities as `schemas.Activity`, in `order` (columns equal to the rows'
+    created_at and id, so that the cursor is the same), and the next page's cursor."""
+    rows = list(db.session.scalars(page.apply(query.options(*shown()), *order)))
     rows, next_cursor = page.split(rows, lambda a: (a.created_at, a.id))
     return feed(rows, now), next_cursor

@@ -5,7 +5,7 @@ from ..db import transaction
 from ..models import Activity
 from ..telemetry.service import annotate, service_call
 from ..validation import TTLS
-from .activity_queries import as_activity
+from .activity_queries import as_activity, notify
 from .user_queries import signed_in_user_row
 
 
@@ -17,6 +17,7 @@ def run(user, message, ttl, now):
         )
         session.add(activity)
         session.flush()
+        notify(activity)
         result = as_activity(activity, replies=[])
     annotate(user_handle=user.handle, activity_uuid=activity.uuid, ttl=ttl, now=now.isoformat())
     return result

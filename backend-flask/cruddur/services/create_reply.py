@@ -6,7 +6,7 @@ from ..db import transaction
 from ..errors import ApiError, not_found
 from ..models import Activity
 from ..telemetry.service import annotate, service_call
-from .activity_queries import as_activity, live
+from .activity_queries import as_activity, live, notify
 from .user_queries import signed_in_user_row
 
 
@@ -35,6 +35,7 @@ def run(user, parent_uuid, message, now):
         )
         session.add(reply)
         session.flush()
+        notify(reply, parent_author_id=parent.user_id)
         result = as_activity(reply, parent.uuid, replies=[])
     annotate(user_handle=user.handle, activity_uuid=parent_uuid, now=now.isoformat())
     return result
