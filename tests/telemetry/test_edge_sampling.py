@@ -1,8 +1,9 @@
 """Head sampling decided once at the edge: a dropped request keeps its trace id on every signal
-that stays on, a sampled caller is honoured, the ratio is the configured one, and telemetry's
-own HTTP calls are never traced."""
+that stays on, a sampled caller is honoured within the budget (and no further), the ratio is the
+configured one, and telemetry's own HTTP calls are never traced."""
 import json
 
+import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -239,3 +240,13 @@ def test_xray_alone_honours_a_callers_sampled_only_within_the_budget(new_databas
     # The rule's 10% is random: 15 is 3.5 standard deviations of the difference between the groups.
     assert asked <= 2 + quiet + 15
     assert asked < 50
+
+
+def test_the_budget_is_a_token_bucket_in_flask_limiters_syntax():
+    from cruddur.telemetry.edge import ParentBudget
+
+    budget = ParentBudget("3/hour")
+    assert [budget.take() for _ in range(10)] == [True] * 3 + [False] * 7  # a refill is 20 minutes away
+    assert budget.refused == 7
+    with pytest.raises(RuntimeError, match="CRUDDUR_TRACE_PARENT_BUDGET"):
+        ParentBudget("as many as they like")

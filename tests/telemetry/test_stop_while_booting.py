@@ -4,6 +4,7 @@ through its own exit path (where telemetry flushes), none waits for the arbiter'
 A worker is between the fork and gunicorn's own signal handlers while `post_fork` imports the app;
 a stop signal landing there once went to the arbiter's handler the fork left behind, and the
 worker booted and served on until graceful_timeout ran out (bin/run took 10 s to stop)."""
+import os
 import re
 import signal
 import subprocess
@@ -50,8 +51,6 @@ def test_sigterm_while_workers_boot_stops_every_worker_on_its_own(new_database_u
             code = None
     finally:
         if process.poll() is None:
-            import os
-
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     output = log_path.read_text()

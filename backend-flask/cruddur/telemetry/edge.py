@@ -68,7 +68,10 @@ class ParentBudget:
     `amount` at once. Per process and lock-guarded (a gthread worker's threads share it)."""
 
     def __init__(self, limit):
-        item = parse(limit)  # flask-limiter's syntax, as every other limit: "10/second", "600/minute"
+        try:  # flask-limiter's syntax, as every other limit: "10/second", "600/minute"
+            item = parse(limit)
+        except ValueError:
+            raise RuntimeError(f"CRUDDUR_TRACE_PARENT_BUDGET must be a rate such as 10/second, not {limit!r}") from None
         self.amount, self.period = item.amount, item.get_expiry()
         self.tokens = float(self.amount)
         self.updated = time.monotonic()
