@@ -40,6 +40,7 @@ SIGNIN_ENDPOINT = "auth.sign_in"
 SIGNUP_ENDPOINT = "auth.sign_up"
 WRITE_ENDPOINTS = frozenset({"activities.create", "activities.reply", "messages.send"})
 ROLLBAR_TEST_ENDPOINT = "general.rollbar_test"
+HEALTH_CHECK_ENDPOINT = "general.health_check"
 # A Redis that stops answering must cost a request milliseconds, not a hung worker.
 REDIS_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
 
@@ -221,8 +222,9 @@ _proxy_warning = {"given": False}  # once per process
 def _warn_if_no_proxy_in_front():
     """With CRUDDUR_PROXY_HOPS set, a request without (enough) X-Forwarded-For did not come through
     the proxies it names: the limits then count the peer itself, every client as one. Said once
-    per process, on the first such request."""
-    if _proxy_warning["given"]:
+    per process, on the first such request. Health checks are not counted: probes (compose's
+    healthcheck, a load balancer's target checks) reach gunicorn directly by design."""
+    if _proxy_warning["given"] or request.endpoint == HEALTH_CHECK_ENDPOINT:
         return
     hops = current_app.config["PROXY_HOPS"]
     forwarded = request.environ.get("HTTP_X_FORWARDED_FOR", "")
