@@ -21,6 +21,8 @@ ENV_VARS = (
     ("DATABASE_URL", "", "SQLAlchemy URL; unset: a SQLite file, $XDG_DATA_HOME/cruddur/cruddur.sqlite3"),
     ("SECRET_KEY", "", "signs access tokens; required outside development (unset in development: a "
                        "random per-install key kept in $XDG_DATA_HOME/cruddur/secret_key)"),
+    ("CRUDDUR_STATEMENT_TIMEOUT_MS", "5000", "the longest a request's database statement may run, in ms "
+                                             "(then 503 database_timeout); 0: no bound"),
     ("CRUDDUR_ENV", "development", "development or production"),
     ("XDG_DATA_HOME", "~/.local/share", "where the default SQLite file and development key live"),
     ("GUNICORN_WORKERS", "2", "gunicorn worker processes"),
@@ -92,6 +94,7 @@ CONFIG_KEYS = {
     "CRUDDUR_SIGNUP_LIMIT_PER_ADDRESS": "SIGNUP_LIMIT_PER_ADDRESS",
     "CRUDDUR_WRITE_LIMIT_PER_USER": "WRITE_LIMIT_PER_USER",
     "CRUDDUR_PROXY_HOPS": "PROXY_HOPS",
+    "CRUDDUR_STATEMENT_TIMEOUT_MS": "STATEMENT_TIMEOUT_MS",
 }
 
 SECRET_KEY_MIN_BYTES = 32  # HS256 tokens and signed cursors; RFC 7518 asks for a key as long as the hash
@@ -158,6 +161,8 @@ class Config:
                               f"needs at least {SECRET_KEY_MIN_BYTES} (e.g. python -c 'import secrets; "
                               f"print(secrets.token_urlsafe(48))')")
         self.PROXY_HOPS = self._hops(self.PROXY_HOPS)
+        self.STATEMENT_TIMEOUT_MS = _whole_number("CRUDDUR_STATEMENT_TIMEOUT_MS", str(self.STATEMENT_TIMEOUT_MS),
+                                                  0, 600_000)
         self.MAX_CONTENT_LENGTH = 64 * 1024
         self.ACCESS_TOKEN_TTL_SECONDS = 24 * 3600
         self.PAGE_LIMIT_DEFAULT = 20

@@ -1,12 +1,18 @@
 """The database handle, the UTC timestamp type and the per-use-case transaction."""
+import sqlite3
+import threading
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from flask import current_app, has_request_context
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData
+from psycopg import errors as psycopg_errors
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import NullType, TypeDecorator
@@ -84,6 +90,45 @@ def transaction():
         raise
 
 
+# A request's statements are bounded (CRUDDUR_STATEMENT_TIMEOUT_MS); the CLI's (migrations, seed,
+# purge-expired) are not. A statement past the bound is stopped by the database itself and the
+# request answers 503 database_timeout (errors.py), so a slow query cannot hold a worker, however
+# long the client that asked for it is gone.
+# - PostgreSQL: `SET LOCAL statement_timeout` at the start of each of the request's transactions
+#   (it ends with the transaction, so a pooled connection carries nothing to the CLI).
+# - SQLite: a progress handler interrupts a statement that runs past its deadline.
+SQLITE_PROGRESS_STEPS = 10_000  # virtual machine steps between deadline checks
+_deadlines = threading.local()
+
+
+def _request_timeout_ms():
+    return current_app.config["STATEMENT_TIMEOUT_MS"] if has_request_context() else 0
+
+
+@event.listens_for(Session, "after_begin")
+def _bound_transaction(session, transaction, connection):
+    if connection.dialect.name == "postgresql" and (ms := _request_timeout_ms()):
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(ms)}")
+
+
+def _sqlite_deadline(conn, cursor, statement, parameters, context, executemany):
+    ms = _request_timeout_ms()
+    _deadlines.at = time.monotonic() + ms / 1000 if ms else None
+
+
+def _sqlite_past_deadline():
+    at = getattr(_deadlines, "at", None)
+    return 1 if at is not None and time.monotonic() > at else 0  # non-zero interrupts the statement
+
+
+def is_statement_timeout(exc):
+    """Whether a DBAPI error is the database stopping a statement that ran past its bound."""
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, psycopg_errors.QueryCanceled):
+        return True
+    return isinstance(orig, sqlite3.OperationalError) and str(orig) == "interrupted"
+
+
 def init_app(app):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     engine_options = {"pool_pre_ping": True}
@@ -96,8 +141,6 @@ def init_app(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]))
     if url.startswith("sqlite"):
-        from sqlalchemy import event
-
         with app.app_context():
             @event.listens_for(db.engine, "connect")
             def _sqlite_pragmas(dbapi_connection, _record):
@@ -106,3 +149,6 @@ def init_app(app):
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA busy_timeout=5000")
                 cursor.close()
+                dbapi_connection.set_progress_handler(_sqlite_past_deadline, SQLITE_PROGRESS_STEPS)
+
+            event.listen(db.engine, "before_cursor_execute", _sqlite_deadline)

@@ -49,13 +49,16 @@ def handle_internal_error(exc: InternalServerError):
 
 
 def handle_database_unavailable(exc: OperationalError):
-    """The database is unreachable (down, restarting, refusing): 503, reported to Rollbar
-    explicitly because a registered handler keeps Flask from sending got_request_exception."""
+    """The database is unreachable (down, restarting, refusing), or it stopped a statement that
+    ran past CRUDDUR_STATEMENT_TIMEOUT_MS (db.py): 503, reported to Rollbar explicitly because a
+    registered handler keeps Flask from sending got_request_exception."""
+    from .db import is_statement_timeout
     from .telemetry import rollbar as error_reporting
 
-    log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+    code = "database_timeout" if is_statement_timeout(exc) else "database_unavailable"
+    log.warning("%s: %s", code.replace("_", " "), type(exc.orig).__name__ if exc.orig else type(exc).__name__)
     error_reporting.report_exception(exc)
-    response = error_response(503, ["database_unavailable"])
+    response = error_response(503, [code])
     response.headers["Retry-After"] = "5"
     return response
 
