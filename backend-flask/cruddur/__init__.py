@@ -12,7 +12,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(overrides=None):
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # an API: no static route
+    # Never answer with a redirect: Werkzeug builds its Location from the client's Host header.
+    # `//api//x` and a trailing slash are matched as sent (a JSON 404 when nothing matches).
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
     app.config.update(Config().as_mapping())
     app.config.update(MIGRATIONS_DIR=MIGRATIONS_DIR, JSON_SORT_KEYS=False)
     app.config.update(overrides or {})
