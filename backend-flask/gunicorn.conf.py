@@ -27,6 +27,13 @@ worker_class = "sync"
 timeout = 30
 graceful_timeout = 10  # in-flight requests finish, then telemetry flushes within its own budget
 keepalive = 5
+# Request lines and headers are refused at the edge, in Cruddur's JSON (nginx, in
+# frontend-react-js/nginx/templates/default.conf.template: a request line up to 4 KiB, header
+# lines up to 4 KiB, 17 KiB of headers in all, so at most about 4,400 of them). gunicorn's own
+# limits sit above all of that, so nothing nginx lets through is refused here in HTML.
+limit_request_line = 8190  # gunicorn's maximum
+limit_request_field_size = 8190
+limit_request_fields = 5000
 accesslog = None  # Cruddur writes its own JSON access line, with trace ids
 # The app is loaded in each worker (no preload), so telemetry exporters and threads are per process.
 preload_app = False
