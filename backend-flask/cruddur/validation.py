@@ -165,13 +165,26 @@ class Query(BaseModel):
 SEARCH_TERM_MAX = 100
 
 
+# A term must hold SEARCH_WORD_MIN letters or digits in a row: what PostgreSQL's trigram index can
+# look up for `LIKE '%term%'`. A term with none (`ab`, `...`, `a b c`) gives the index nothing to
+# look up, so it would read every live activity; it is refused instead.
+SEARCH_WORD_MIN = 3
+_SEARCH_WORD = re.compile(rf"[^\W_]{{{SEARCH_WORD_MIN},}}")
+
+
 class SearchQuery(Query):
-    term: str = Field("", json_schema_extra={"maxLength": SEARCH_TERM_MAX})
+    term: str = Field("", json_schema_extra={
+        "maxLength": SEARCH_TERM_MAX,
+        "description": f"at least {SEARCH_WORD_MIN} letters or digits in a row (else 422 search_term_too_short)"})
 
     @field_validator("term")
     @classmethod
     def _term(cls, v):
-        return _text("search_term", v, SEARCH_TERM_MAX)
+        v = _text("search_term", v, SEARCH_TERM_MAX)
+        if not _SEARCH_WORD.search(v):
+            raise PydanticCustomError("search_term_too_short",
+                                      f"search_term needs {SEARCH_WORD_MIN} letters or digits in a row")
+        return v
 
 
 # pydantic-core's own error kinds; value_error and assertion_error are what a validator's plain

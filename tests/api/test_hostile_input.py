@@ -57,7 +57,7 @@ FORGED = [
 ]
 
 
-@pytest.mark.parametrize("path,args", [("/api/activities/home", {}), ("/api/activities/search", {"term": "a"}),
+@pytest.mark.parametrize("path,args", [("/api/activities/home", {}), ("/api/activities/search", {"term": "cloud"}),
                                        ("/api/activities/@andrewbrown", {}), ("/api/message_groups", {}),
                                        ("/api/activities/notifications", {})])
 def test_cursors_the_server_did_not_issue_are_400(andrew, path, args):
@@ -145,7 +145,7 @@ def test_search_is_case_insensitive_for_any_script(andrew, anon):
 def test_search_still_treats_wildcards_literally(andrew, anon):
     andrew.post("/api/activities", {"message": "100% Émile_x", "ttl": "1-day"})
     assert len(anon.get("/api/activities/search", query_string={"term": "0% émile_"}).get_json()) == 1
-    assert anon.get("/api/activities/search", query_string={"term": "1_0"}).get_json() == []
+    assert anon.get("/api/activities/search", query_string={"term": "100_"}).get_json() == []
 
 
 def test_search_is_served_by_an_index_on_postgresql(app):
@@ -164,7 +164,7 @@ def test_search_is_served_by_an_index_on_postgresql(app):
 
 def test_an_invalid_token_is_401_on_every_route_that_takes_one(client, anon):
     crud = next(a for a in anon.get("/api/activities/home").get_json() if a["handle"] == "andrewbrown")
-    for path in ("/api/activities/home", "/api/activities/search?term=a", "/api/activities/@andrewbrown",
+    for path in ("/api/activities/home", "/api/activities/search?term=cloud", "/api/activities/@andrewbrown",
                  "/api/users/@andrewbrown/short", f"/api/activities/@andrewbrown/status/{crud['uuid']}",
                  "/api/health-check"):
         assert client.get(path).status_code == 200

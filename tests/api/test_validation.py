@@ -96,6 +96,11 @@ def test_oversized_body_is_413(andrew):
 def test_search_term_rules(anon):
     assert anon.get("/api/activities/search?term=%20").get_json() == {"errors": ["search_term_blank"]}
     assert anon.get("/api/activities/search").status_code == 422
+    for term in ("ab", "...", "a b c d", "_ab_", "%25%25%25"):
+        response = anon.get(f"/api/activities/search?term={term}")
+        assert (response.status_code, response.get_json()) == (422, {"errors": ["search_term_too_short"]}), term
+    for term in ("abc", "a1b2c3", "ÉMI", "東京都", "x-100-y"):
+        assert anon.get(f"/api/activities/search?term={term}").status_code == 200, term
     response = anon.get("/api/activities/search?term=" + "q" * 101)
     assert (response.status_code, response.get_json()) == (422, {"errors": ["search_term_exceed_max_chars"]})
 

@@ -32,7 +32,7 @@ RULE_CODES = {
     "message_blank", "message_exceed_max_chars", "ttl_invalid", "handle_blank", "handle_invalid",
     "display_name_blank", "display_name_exceed_max_chars", "email_blank", "email_invalid",
     "password_too_short", "password_too_long", "login_blank", "password_blank",
-    "search_term_blank", "search_term_exceed_max_chars",
+    "search_term_blank", "search_term_exceed_max_chars", "search_term_too_short",
     "handle_taken", "email_taken", "recipient_required", "handle_is_self", "reply_to_reply",
 }
 # Input no model sees: refused by the JSON parser or the screening in security.py.
@@ -140,7 +140,7 @@ def test_a_repeated_query_argument_is_400_name_invalid(api):
     def case(operation, data, values):
         name = data.draw(st.sampled_from(_known(operation)))
         path, signed_in = LISTS[operation]
-        others = [("term", "a")] if operation == "/api/activities/search" and name != "term" else []
+        others = [("term", "cloud")] if operation == "/api/activities/search" and name != "term" else []
         response = api["client"].get(_url(api, path, others + [(name, v) for v in values]),
                                      headers=api["auth"] if signed_in else {})
         assert (response.status_code, response.get_json()) == (400, {"errors": [f"{name}_invalid"]}), values
@@ -158,7 +158,7 @@ def test_repeated_arguments_the_route_does_not_read_are_ignored(api):
                                         ("term=a&term=b", "term_invalid")])
 def test_the_known_repeats(api, query, code):
     response = api["client"].get(f"/api/activities/search?{query}" if "term" in query
-                                 else f"/api/activities/search?term=a&{query}")
+                                 else f"/api/activities/search?term=cloud&{query}")
     assert (response.status_code, response.get_json()) == (400, {"errors": [code]})
     # An empty value is not an absent one: `limit=` is not a number.
     assert api["client"].get("/api/activities/home?limit=").get_json() == {"errors": ["limit_invalid"]}
@@ -177,7 +177,8 @@ def test_any_single_query_arguments_are_documented_answers(api):
         if status == 400:
             assert set(codes) <= {"limit_invalid", "cursor_invalid"}, (pairs, codes)
         elif status == 422:
-            assert set(codes) <= {"search_term_blank", "search_term_exceed_max_chars"}, (pairs, codes)
+            assert set(codes) <= {"search_term_blank", "search_term_exceed_max_chars", "search_term_too_short"}, \
+                (pairs, codes)
 
     case()
 

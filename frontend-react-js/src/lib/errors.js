@@ -16,6 +16,7 @@ const MESSAGES = {
   login_blank: 'Enter your handle or email.',
   invalid_credentials: 'Wrong handle, email or password.',
   search_term_blank: 'Type something to search for.',
+  search_term_too_short: 'Type at least three letters or digits in a row.',
   network_error: 'Cannot reach Cruddur. Check your connection and try again.',
   http_401: 'Please sign in again.',
   http_403: 'You cannot see that.',
