@@ -13,6 +13,10 @@ from .paths import FRONTEND
 
 TEMPLATES = FRONTEND / "nginx" / "templates"
 
+# The image's own nginx.conf, less what a test does not need: its `events` block
+# (worker_connections 1024, per worker) and the http block that includes every rendered template.
+# The image runs `worker_processes auto` (one per core); one worker here holds the edge to the
+# smaller figure, 1024 connections in all.
 MAIN_CONF = """\
 worker_processes 1;
 daemon off;
@@ -68,7 +72,11 @@ class Nginx:
         conf_d.mkdir(exist_ok=True)
         (self.dir / "nginx.conf").write_text(MAIN_CONF.format(dir=self.dir))
         env = {"NGINX_PORT": f"127.0.0.1:{self.port}", "PATH": os.environ["PATH"]}
-        (conf_d / "default.conf").write_text(render(TEMPLATES / "default.conf.template", env))
+        # Every shipped template, as the image renders them, except the upstream: the test's own
+        # replicas stand in for `server ${BACKEND_ADDR}`.
+        for template in sorted(TEMPLATES.glob("*.template")):
+            if template.name != "upstream.conf.template":
+                (conf_d / template.name.removesuffix(".template")).write_text(render(template, env))
         servers = "".join(f"    server {b} max_fails=1 fail_timeout=2s;\n" for b in self.backends)
         (conf_d / "upstream.conf").write_text(f"upstream cruddur_backend {{\n{servers}}}\n")
 
