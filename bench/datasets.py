@@ -54,6 +54,7 @@ class Dataset:
     replies: int
     expired: int
     users: int
+    messages: int
     loaded_at: str
     load_seconds: float
     cached: bool = False

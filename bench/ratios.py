@@ -100,7 +100,7 @@ def ratios(table):
         sizes = sorted(s for d, s in datasets if d == db)
         if len(sizes) < 2:
             continue
-        for path in ("home", "user", "search"):
+        for path in ("home", "home100", "user", "search"):
             for config in ("full", "bare"):
                 value = ratio(get(db, sizes[-1], path, config, "p50_ms"), get(db, sizes[0], path, config, "p50_ms"))
                 timeouts = get(db, sizes[-1], path, config, "errors")

@@ -6,7 +6,9 @@ from bench.profile import TOP
 from bench.profile import summarize as profile_summary
 from bench.ratios import TARGETS, floor_cost, floor_sum, ratio, summarize
 
-PATH_TITLES = {"home": "Home feed `/api/activities/home`", "user": "User feed `/api/activities/@bench0001`",
+PATH_TITLES = {"home": "Home feed `/api/activities/home`",
+               "home100": "Home feed, largest page `/api/activities/home?limit=100`",
+               "user": "User feed `/api/activities/@bench0001`",
                "search": "Search `/api/activities/search?term=cloud`"}
 def _fmt(value, digits=2):
     return "–" if value is None else f"{value:.{digits}f}"

@@ -27,8 +27,8 @@ from bench.chart import chart
 from testkit.gunicorn import Gunicorn
 from testkit.paths import ROOT
 
-PATHS = {"home": "/api/activities/home", "user": "/api/activities/@{handle}",
-         "search": "/api/activities/search?term={term}"}
+PATHS = {"home": "/api/activities/home", "home100": "/api/activities/home?limit=100",
+         "user": "/api/activities/@{handle}", "search": "/api/activities/search?term={term}"}
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -170,7 +170,7 @@ def run(args):
                     if args.load_only:
                         continue
                     extremes = (args.sizes[0], args.sizes[-1])
-                    paths = ["home"] + (["user", "search"] if size in extremes else [])
+                    paths = ["home"] + (["home100", "user", "search"] if size in extremes else [])
                     bench_dataset(dataset, paths, args, backends, workdir, results)
             finally:
                 if pg:

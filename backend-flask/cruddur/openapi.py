@@ -25,7 +25,7 @@ ERROR_TEXT = {
     413: "body larger than 64 KiB",
     422: "every failed validation rule",
     429: "a rate limit is full (`rate_limited`): failed sign-ins, sign-ups or writes; see Retry-After",
-    503: "the database is unreachable",
+    503: "the database is unreachable (database_unavailable), or a statement ran past its bound (database_timeout)",
 }
 PATH_PARAMS = {
     "handle": {"type": "string", "minLength": 1},
