@@ -12,7 +12,8 @@ from cruddur.db import db
 from testkit import volume
 from testkit.app import make_app
 
-SIZES = {"1k": 1_000, "100k": 100_000}
+# Activities per size: a fifth are replies, so "100k" holds 100,000 cruds and 25,000 replies.
+SIZES = {"1k": 1_000, "100k": 125_000}
 
 
 @dataclass

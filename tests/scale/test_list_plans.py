@@ -1,6 +1,6 @@
 """Every list route costs the same whatever the table holds, on both databases.
 
-Each route is requested at 1k and at 100k activities (tests/scale/conftest.py), its SQL recorded,
+Each route is requested at 1k activities and at 100k cruds (tests/scale/conftest.py), its SQL recorded,
 and every statement that reads activities or messages explained:
 - PostgreSQL, `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)` with planner statistics: no sequential scan
   of `activities` (or `messages`), the rows read from those tables bounded by the page size, and
