@@ -57,10 +57,12 @@ def _stop(process, timeout=15):
 
 class Nginx:
     """The shipped server block, rendered as the image renders it, in front of `backends`
-    (host:port strings) given as this test's own upstream block."""
+    (host:port strings) given as this test's own upstream block; `root` serves the UI's files
+    from another directory than the image's /usr/share/nginx/html."""
 
-    def __init__(self, backends):
+    def __init__(self, backends, root=None):
         self.backends = backends
+        self.root = root  # another directory for the UI's files than the image's
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.dir = Path(tempfile.mkdtemp(prefix="cruddur-nginx-"))
@@ -76,7 +78,10 @@ class Nginx:
         # replicas stand in for `server ${BACKEND_ADDR}`.
         for template in sorted(TEMPLATES.glob("*.template")):
             if template.name != "upstream.conf.template":
-                (conf_d / template.name.removesuffix(".template")).write_text(render(template, env))
+                conf = render(template, env)
+                if self.root:
+                    conf = conf.replace("root /usr/share/nginx/html;", f"root {self.root};")
+                (conf_d / template.name.removesuffix(".template")).write_text(conf)
         servers = "".join(f"    server {b} max_fails=1 fail_timeout=2s;\n" for b in self.backends)
         (conf_d / "upstream.conf").write_text(f"upstream cruddur_backend {{\n{servers}}}\n")
 

@@ -3,16 +3,21 @@ gives itself in Cruddur's JSON, and no redirect built from the client's Host. De
 the shipped templates (testkit/edge.py) in front of the topology's two gunicorn replicas; each
 test speaks from its own loopback addresses, since the limits are per address."""
 import json
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from testkit.edge import Nginx
+from testkit.net import free_port
 from tests.topology.clients import SlowFlood, session_from
 
 CONN_PER_ADDRESS = 32  # limit_conn in default.conf.template
@@ -252,3 +257,26 @@ def test_merged_slashes_never_redirect_to_the_clients_host(topology):
         if path.startswith("/api/"):  # routed to the backend: its JSON, 404 when nothing matches
             assert answer[1]["content-type"].startswith("application/json"), (port, path, answer[:2])
         assert HOSTILE_HOST not in answer[2]
+
+
+def test_nginx_redirects_are_relative_and_json():
+    """A UI directory asked without its slash: nginx's own 301 carries a relative Location (never
+    the client's Host) and a JSON body; the directory itself is a JSON 404. Without index.html
+    (a broken build), a client-side route is a JSON 404, not a redirect cycle's HTML 500."""
+    root = Path(tempfile.mkdtemp(prefix="cruddur-ui-"))
+    root.chmod(0o755)  # nginx's workers run as an unprivileged user
+    (root / "assets").mkdir(mode=0o755)
+    (root / "assets" / "app.js").write_text("export {};\n")
+    edge = Nginx([f"127.0.0.1:{free_port()}"], root=root).start()
+    try:
+        ask = f"GET {{}} HTTP/1.1\r\nHost: {HOSTILE_HOST}\r\nConnection: close\r\n\r\n"
+        redirect, listing, asset, route = (raw_request(edge.port, ask.format(path).encode()) for path in
+                                           ("/assets", "/assets/", "/assets/app.js", "/messages/bayko"))
+    finally:
+        edge.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    assert_cruddur_json(redirect, 301, "moved_permanently")
+    assert redirect[1]["location"] == "/assets/"
+    assert_cruddur_json(listing, 404, "not_found")
+    assert status_of(asset) == 200 and asset[2] == "export {};\n"
+    assert_cruddur_json(route, 404, "not_found")
