@@ -16,9 +16,11 @@ TEMPLATES = FRONTEND / "nginx" / "templates"
 # The image's own nginx.conf, less what a test does not need: its `events` block
 # (worker_connections 1024, per worker) and the http block that includes every rendered template.
 # The image runs `worker_processes auto` (one per core); one worker here holds the edge to the
-# smaller figure, 1024 connections in all.
+# smaller figure, 1024 connections in all. A container's open-file limit is far above 1024, so
+# worker_connections is what runs out first, here too.
 MAIN_CONF = """\
 worker_processes 1;
+worker_rlimit_nofile 8192;
 daemon off;
 pid {dir}/nginx.pid;
 error_log {dir}/error.log info;

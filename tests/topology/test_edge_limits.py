@@ -3,6 +3,7 @@ gives itself in Cruddur's JSON, and no redirect built from the client's Host. De
 the shipped templates (testkit/edge.py) in front of the topology's two gunicorn replicas; each
 test speaks from its own loopback addresses, since the limits are per address."""
 import json
+import resource
 import shutil
 import socket
 import tempfile
@@ -92,6 +93,8 @@ def test_one_address_holds_at_most_its_share_of_the_edge(topology):
                b"Content-Length: 1000\r\n\r\n{")
     flood = SlowFlood(topology.nginx.port, "127.0.0.20", 1000, request, interval=3.0)
     attack = threading.Thread(target=flood.run, args=(15,))
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))  # 1,000 sockets here
     attack.start()
     served = []
     try:
@@ -109,6 +112,7 @@ def test_one_address_holds_at_most_its_share_of_the_edge(topology):
             body_cut = paused.result(timeout=30)
     finally:
         attack.join(40)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     statuses = Counter(answer[0] for answer in flood.answers)
     print(f"slow-body flood of 1000 connections from one address: {served.count(200)}/21 normal "
           f"requests served; nginx held {flood.open_at_end} bodies, answered {dict(statuses)}, "
@@ -123,6 +127,9 @@ def test_one_address_holds_at_most_its_share_of_the_edge(topology):
         assert "Retry-After: 1" in head
     assert body_cut, f"a body paused for {BODY_PAUSE_CUT + 2} s was still being read"
     assert "WORKER TIMEOUT" not in topology.logs()
+    # The flood is over: its address is served again.
+    with session_from("127.0.0.20") as former:
+        assert former.get(f"{topology.url}/api/activities/home", timeout=10).status_code == 200
 
 
 def _reads(url, source, paths, threads):
