@@ -174,3 +174,15 @@ def test_likely_is_a_sqlite_planner_hint_and_keeps_statements_cacheable():
     assert first is not None and first == second
     [bound] = second.bindparams
     assert bound.value - first.bindparams[0].value >= timedelta(hours=5)
+
+
+@pytest.mark.parametrize("route", [*ROUTES, "profile_of_another"])
+def test_no_read_route_loads_a_password_hash_or_an_email(route, andrew, statements):
+    """What a response never shows is never read: a feed's authors, a profile, a conversation's members."""
+    state = {"group": andrew.get("/api/message_groups").get_json()[0]["uuid"], **few()}
+    path = "/api/users/@bayko/short" if route == "profile_of_another" else ROUTES[route](state)
+    statements.clear()
+    assert andrew.get(path).status_code == 200
+    assert statements
+    for statement in statements:
+        assert "password_hash" not in statement and "users.email" not in statement, statement

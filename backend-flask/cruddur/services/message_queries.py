@@ -1,5 +1,6 @@
 """What the conversation use cases share: membership checks, and message rows made into `schemas.Message`."""
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from .. import schemas
 from ..db import db
@@ -23,6 +24,7 @@ def group_for_member(group_uuid, user):
         select(MessageGroup)
         .join(MessageGroupMember, MessageGroupMember.message_group_id == MessageGroup.id)
         .where(MessageGroup.uuid == group_uuid, MessageGroupMember.user_id == member_id(user))
+        .options(lazyload(MessageGroup.members))  # membership is the join above; no member row is shown
     )
     if group is None:
         raise not_found("message_group_not_found")

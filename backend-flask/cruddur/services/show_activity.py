@@ -6,19 +6,20 @@ from ..db import db
 from ..errors import not_found
 from ..models import Activity, User
 from ..telemetry.service import annotate, service_call
-from .activity_queries import as_activity, live, parent_uuids, thread
+from .activity_queries import as_activity, live, parent_uuids, shown, thread
 
 
 @service_call
 def run(handle, activity_uuid, page, now):
     activity = db.session.scalar(
         select(Activity).join(User, Activity.user_id == User.id)
-        .where(Activity.uuid == activity_uuid, User.handle == handle.lower(), live(now))
+        .where(Activity.uuid == activity_uuid, User.handle == handle.lower(), live(now)).options(*shown())
     )
     if activity is None:
         raise not_found("activity_not_found")
     # Every reply, a page at a time (Link: rel="next"), rather than inlined in the activity as in feeds.
-    query = select(Activity).where(Activity.reply_to_activity_id == activity.id, Activity.expires_at > now)
+    query = (select(Activity).where(Activity.reply_to_activity_id == activity.id, Activity.expires_at > now)
+             .options(*shown()))
     rows = list(db.session.scalars(page.apply(query, Activity.created_at, Activity.id, newest_first=False)))
     rows, next_cursor = page.split(rows, lambda a: (a.created_at, a.id))
     parent_uuid = parent_uuids([activity]).get(activity.reply_to_activity_id)

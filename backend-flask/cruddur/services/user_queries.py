@@ -1,5 +1,6 @@
 """User lookups the use cases share: a user by handle, and the signed-in user's own row."""
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from ..db import db
 from ..errors import ApiError, not_found
@@ -7,7 +8,9 @@ from ..models import User
 
 
 def user_by_handle(handle):
-    user = db.session.scalar(select(User).where(User.handle == handle.lower()))
+    """A user's public row (never its `password_hash` or `email`); 404 for an unknown handle."""
+    user = db.session.scalar(select(User).where(User.handle == handle.lower())
+                             .options(load_only(User.uuid, User.handle, User.display_name, User.bio)))
     if user is None:
         raise not_found("user_not_found")
     return user
