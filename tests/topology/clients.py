@@ -31,6 +31,27 @@ def session_from(address):
     return session
 
 
+class ClientPool:
+    """`size` clients, each from its own loopback address (`prefix` + 1…size), taking turns:
+    many readers, as the edge sees them, rather than one client it would pace to 20 requests a
+    second."""
+
+    def __init__(self, prefix, size=16):
+        self.sessions = [session_from(f"{prefix}{i + 1}") for i in range(size)]
+        self.turn = 0
+
+    def get(self, url, **kwargs):
+        self.turn += 1
+        return self.sessions[self.turn % len(self.sessions)].get(url, **kwargs)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for session in self.sessions:
+            session.close()
+
+
 def dribble_headers(port, seconds, interval=0.5):
     """Send a request's headers one byte every `interval` for at most `seconds`; True when the
     server closed the connection first."""

@@ -4,7 +4,7 @@ import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.topology.clients import dribble_headers, session_from
+from tests.topology.clients import ClientPool, dribble_headers
 
 SLOW_CLIENTS, SLOW_SECONDS = 16, 20
 
@@ -13,19 +13,14 @@ def _timed_reads(url, count=None, until=None):
     """Home-feed reads, one at a time, taking turns over 16 clients (127.0.3.x): the edge paces
     each address to 20 requests a second, and this is normal traffic, not one client's flood."""
     latencies = []
-    sessions = [session_from(f"127.0.3.{i + 1}") for i in range(16)]
-    try:
+    with ClientPool("127.0.3.") as clients:
         while (count is None or len(latencies) < count) and (until is None or time.monotonic() < until):
-            session = sessions[len(latencies) % len(sessions)]
             started = time.perf_counter()
-            response = session.get(f"{url}/api/activities/home", timeout=5)  # a blocked API fails here
+            response = clients.get(f"{url}/api/activities/home", timeout=5)  # a blocked API fails here
             assert response.status_code == 200
             latencies.append((time.perf_counter() - started) * 1000)
             if len(latencies) >= 5000:
                 break
-    finally:
-        for session in sessions:
-            session.close()
     return latencies
 
 
