@@ -23,10 +23,13 @@ def parse_wrk(output):
             "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0}
 
 
-def wrk(url, seconds, threads=THREADS, connections=CONNECTIONS, timeout_s=5):
-    """One bounded wrk run on loopback; requests slower than `timeout_s` count as socket errors."""
+def wrk(url, seconds, threads=THREADS, connections=CONNECTIONS, timeout_s=5, headers=()):
+    """One bounded wrk run on loopback; requests slower than `timeout_s` count as socket errors.
+    `headers` are "Name: value" lines sent with every request."""
+    extra = [arg for header in headers for arg in ("-H", header)]
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout_s}s",
-                          "--latency", url], capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
+                          "--latency", *extra, url], capture_output=True, text=True, timeout=seconds + 30,
+                         check=True).stdout
     return parse_wrk(out)
 
 

@@ -7,7 +7,8 @@ bench/results/<name>.json, the tables to REPORT.md and a chart to chart.png.
 
 Usage: bin/bench [--sizes 1k,100k,1m] [--databases sqlite,postgresql] [--configs bare,full,...]
                  [--rounds N] [--seconds S] [--quick] [--profile full]
-       bin/bench --purge [--sizes 1m] [--databases ...] [--batch-size 500] [--rounds N]   (bench/purge.py)"""
+       bin/bench --purge [--sizes 1m] [--databases ...] [--batch-size 500] [--rounds N]   (bench/purge.py)
+       bin/bench --scale [--sizes 1k,1m] [--databases ...] [--rounds N]   (bench/scale.py: P3 on every list route)"""
 import argparse
 import json
 import os
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from bench import configs, datasets, measure, profile, purge, ratios, report
+from bench import configs, datasets, measure, profile, purge, ratios, report, scale
 from bench.chart import chart
 from testkit.gunicorn import Gunicorn
 from testkit.paths import ROOT
@@ -50,12 +51,16 @@ def parse_args(argv):
     parser.add_argument("--load-only", action="store_true", help="only load (or check) the cached datasets")
     parser.add_argument("--purge", action="store_true",
                         help="the purge benchmark instead (bench/purge.py); sizes count top-level cruds, default 1m")
+    parser.add_argument("--scale", action="store_true",
+                        help="P3 on every list route, the smallest and largest size side by side (bench/scale.py)")
     parser.add_argument("--batch-size", type=int, default=500, help="purge-expired --batch-size (with --purge)")
     parser.add_argument("--name", help="results file name (default: a UTC timestamp)")
     parser.add_argument("--out", type=Path, help="results folder (default bench/results, raw/quick with --quick)")
     args = parser.parse_args(argv)
     args.command = "bin/bench " + " ".join(sys.argv[1:] if argv is None else argv)
     given = argv if argv is not None else sys.argv
+    if args.scale and "--sizes" not in given:
+        args.sizes = ["1k", "1m"]
     if args.purge and "--sizes" not in given:
         args.sizes = ["10k"] if args.quick else ["1m"]
     if args.purge and "--rounds" not in given:
@@ -184,18 +189,22 @@ def run(args):
     return results
 
 
-def purge_main(args):
-    workdir = Path(tempfile.mkdtemp(prefix="cruddur-bench-purge-"))
+def side_run(args, module, kind, report):
+    """A benchmark of its own (bench/purge.py, bench/scale.py): results in <kind>-<timestamp>.json
+    and its Markdown in `report`, both under the results folder."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"cruddur-bench-{kind}-"))
     try:
-        results = purge.run(args, workdir)
+        results = module.run(args, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    name = args.name or "purge-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    name = args.name or f"{kind}-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     args.out.mkdir(parents=True, exist_ok=True)
+    results.setdefault("meta", {**machine(), "command": args.command})
+    text = module.markdown(results)
     (args.out / f"{name}.json").write_text(json.dumps(results, indent=1) + "\n")
-    (args.out / "PURGE.md").write_text(purge.markdown(results))
-    print(purge.markdown(results))
-    print(f"written: {args.out / (name + '.json')}, {args.out / 'PURGE.md'}")
+    (args.out / report).write_text(text)
+    print(text)
+    print(f"written: {args.out / (name + '.json')}, {args.out / report}")
 
 
 def _stop_on_sigterm(signum, frame):
@@ -206,7 +215,9 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     args = parse_args(argv)
     if args.purge:
-        return purge_main(args)
+        return side_run(args, purge, "purge", "PURGE.md")
+    if args.scale:
+        return side_run(args, scale, "scale", "SCALE.md")
     results = run(args)
     if args.load_only:
         return

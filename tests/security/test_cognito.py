@@ -19,6 +19,7 @@ from sqlalchemy import text
 from cruddur.db import db
 from testkit.auth import bearer, sign_in
 from testkit.gunicorn import backend_env
+from testkit.outages import TCPBlackhole
 
 POOL = "us-east-1_CrUdDuR42"
 CLIENT = "cruddur-web-client"
@@ -259,44 +260,23 @@ def test_link_cognito_command(new_database_url):
         assert conn.execute("SELECT handle FROM users WHERE cognito_user_id = ?", (SUB,)).fetchall() == [("bayko",)]
 
 
-class HangingServer:
-    """A JWKS endpoint in an outage: it accepts TCP connections on loopback and never answers.
-    Counts the connections, and closes them all when stopped."""
+class HangingServer(TCPBlackhole):
+    """A JWKS endpoint in an outage: it accepts TCP connections on loopback and never answers;
+    `connections` counts them."""
 
     def __init__(self):
-        import socket
-
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.1)
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/.well-known/jwks.json"
-        self.held = []
-        self.running = True
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-
-    def _accept(self):
-        while self.running:
-            try:
-                connection, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.held.append(connection)
+        super().__init__()
+        self.url += "/.well-known/jwks.json"
 
     @property
     def connections(self):
         return len(self.held)
 
     def __enter__(self):
-        self.thread.start()
-        return self
+        return self.start()
 
     def __exit__(self, *exc):
-        self.running = False
-        self.thread.join(2)
-        self.listener.close()
-        for connection in self.held:
-            connection.close()
+        self.stop()
 
 
 def test_a_hanging_jwks_endpoint_costs_at_most_one_fetch_for_any_number_of_forged_tokens(new_database_url,
