@@ -4,8 +4,10 @@ bulk-loaded into a migrated database. The tests' scale checks (tests/scale/) and
 
 Top-level cruds are spread over the last days (a tenth of them expired), and a fifth of N are
 replies to live cruds that expire with their parent, every parent's `replies_count` matching its
-replies. Some messages mention a user (`@bench0001` ...), as notifications read them. Conversations:
-`bench0001` talks with every other bench user, and each conversation holds a few messages.
+replies. Some messages mention a user (`@bench0042 ...`), as notifications read them. `bench0001` is
+the busiest user at every size (its profile, notifications and conversations fill a page): it writes
+the newest live cruds, half of the mentions name it, and it talks with every other bench user, each
+conversation holding a few messages.
 PostgreSQL is filled with COPY, SQLite with executemany batches; PostgreSQL then gets
 `VACUUM ANALYZE`, the statistics its planner would have on a database of that age.
 
@@ -39,6 +41,7 @@ BATCH = 10_000
 SEARCH_TERM = "cloud"
 MENTION_SHARE = 0.05  # of activities open with `@bench…`
 MESSAGES_EACH = 5  # per conversation of bench0001's
+BUSY_CRUDS = 30  # bench0001 writes at least the newest 30 live cruds
 WORDS = ["cloud", "serverless", "lambda", "bucket", "queue", "deploy", "pipeline", "docker", "compose", "flask",
          "react", "honeycomb", "xray", "rollbar", "logs", "trace", "span", "metric", "alarm", "budget",
          "region", "zone", "cluster", "pod", "node", "gateway", "cache", "index", "query", "cursor",
@@ -91,12 +94,18 @@ def generate(size, first_user_id, first_activity_id, password_hash, now, seed=8,
         counts[row[2][3]] = counts.get(row[2][3], 0) + 1
 
     authors = rng.choices(user_ids, cum_weights=cum_weights, k=len(rows))
+    # bench0001's pages are full at every size (at 1k the skew alone gives it a dozen cruds), so
+    # that a route costs the same page at every size: it writes the newest BUSY_CRUDS live cruds.
+    newest_live = [n for n, row in enumerate(rows) if row[2] is None and row[1] > now][-BUSY_CRUDS:]
+    for n in newest_live:
+        authors[n] = user_ids[0]
     activities = []
     for row, author in zip(rows, authors, strict=True):
         created, expires, parent, row_id = row
         message = " ".join(rng.choices(WORDS, k=rng.randint(4, 24))).capitalize()
-        if rng.random() < MENTION_SHARE:
-            message = f"@{users[rng.randrange(BENCH_USERS)]['handle']} {message}"
+        if rng.random() < MENTION_SHARE:  # half of the mentions name bench0001: a full notifications page
+            mentioned = users[0] if rng.random() < 0.5 else users[rng.randrange(BENCH_USERS)]
+            message = f"@{mentioned['handle']} {message}"
         activities.append({
             "id": row_id, "uuid": _rng_uuid(rng), "user_id": author,
             "message": message, "message_folded": fold(message),
