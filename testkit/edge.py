@@ -1,6 +1,7 @@
 """Debian's nginx running Cruddur's shipped edge template, and Debian's redis-server holding the
 limits: real processes on loopback ports, started and stopped by PID."""
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -12,6 +13,11 @@ from .net import free_port, wait_for_http
 from .paths import FRONTEND
 
 TEMPLATES = FRONTEND / "nginx" / "templates"
+# The shipped upstream's parameters for each replica (`server ${BACKEND_ADDR} <these>;`): a test's own
+# replicas get the same. FAIL_TIMEOUT_S is how long nginx keeps a replica it could not reach out of turn.
+SERVER_PARAMETERS = re.search(r"server \$\{BACKEND_ADDR\} ([^;]*);",
+                              (TEMPLATES / "upstream.conf.template").read_text()).group(1)
+FAIL_TIMEOUT_S = int(re.search(r"fail_timeout=(\d+)s", SERVER_PARAMETERS).group(1))
 
 # The image's own nginx.conf, less what a test does not need: its `events` block
 # (worker_connections 1024, per worker) and the http block that includes every rendered template.
@@ -84,7 +90,7 @@ class Nginx:
                 if self.root:
                     conf = conf.replace("root /usr/share/nginx/html;", f"root {self.root};")
                 (conf_d / template.name.removesuffix(".template")).write_text(conf)
-        servers = "".join(f"    server {b} max_fails=1 fail_timeout=2s;\n" for b in self.backends)
+        servers = "".join(f"    server {b} {SERVER_PARAMETERS};\n" for b in self.backends)
         (conf_d / "upstream.conf").write_text(f"upstream cruddur_backend {{\n{servers}}}\n")
 
     def start(self):

@@ -4,6 +4,7 @@ import shutil
 import tempfile
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from testkit.gunicorn import TEST_LIMITS, without_settings
 
@@ -22,13 +23,14 @@ os.environ.update(TEST_LIMITS)
 from testkit.auth import DEMO_PASSWORD  # noqa: E402
 from testkit.auth import sign_in as sign_in_with  # noqa: E402
 from testkit.client import Api  # noqa: E402
-from testkit.gunicorn import Gunicorn, flask_command  # noqa: E402
+from testkit.databases import Databases  # noqa: E402
+from testkit.gunicorn import Gunicorn  # noqa: E402
 from testkit.postgres import PostgresServer  # noqa: E402
 from testkit.receivers import MotoServer, OTLPReceiver, RollbarReceiver, XRayReceiver  # noqa: E402
-from testkit.sockets import pytest_sessionfinish  # noqa: E402,F401  (fails a run that leaves a socket open)
+from testkit.sockets import pytest_sessionfinish, pytest_testnodedown  # noqa: E402,F401  (fails a run that leaves a socket open)
+from testkit.workers import pytest_collection_modifyitems, pytest_xdist_make_scheduler  # noqa: E402,F401  (bin/test's workers)
 
 DATABASES = ["sqlite", "postgresql"]
-
 
 def pytest_unconfigure(config):
     shutil.rmtree(_HOME, ignore_errors=True)
@@ -43,15 +45,23 @@ def postgres():
 
 
 @pytest.fixture(scope="session")
-def new_database_url(tmp_path_factory, request):
-    """A factory: a fresh, empty database of the given kind, as a SQLAlchemy URL."""
-    counter = iter(range(10_000))
+def databases(tmp_path_factory, request):
+    """The run's databases (testkit/databases.py): fresh ones, and copies of the migrated and seeded template."""
+    return Databases(lambda: tmp_path_factory.mktemp("sqlite"), lambda: request.getfixturevalue("postgres"))
 
-    def make(kind):
-        name = f"cruddur_{next(counter)}"
-        if kind == "sqlite":
-            return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / (name + '.sqlite3')}"
-        return request.getfixturevalue("postgres").create_database(name)
+
+@pytest.fixture(scope="session")
+def new_database_url(databases):
+    """A factory: a fresh, empty database of the given kind, as a SQLAlchemy URL."""
+    return databases.new
+
+
+@pytest.fixture(scope="session")
+def seeded_database_url(databases):
+    """A factory: a fresh database of the given kind holding what `flask --app app db upgrade` and `flask
+    --app app seed` leave (`seed=False`: the first only)."""
+    def make(kind, seed=True):
+        return databases.prepare(databases.new(kind), seed=seed)
 
     return make
 
@@ -68,14 +78,13 @@ def module_database_url(request, new_database_url):
 
 
 @pytest.fixture(scope="module")
-def start_server(tmp_path_factory):
-    """Start a gunicorn the documented way (upgrade, seed, serve); all are stopped with the module."""
+def start_server(tmp_path_factory, databases):
+    """Start a gunicorn on a migrated (and seeded) database; all are stopped with the module. An empty
+    database becomes a copy of the run's template, which the documented commands made."""
     servers = []
 
     def start(env, seed=True, workers=2):
-        flask_command(env, "db", "upgrade")
-        if seed:
-            flask_command(env, "seed")
+        databases.prepare(env["DATABASE_URL"], seed=seed)
         log = tmp_path_factory.mktemp("gunicorn") / "server.log"
         server = Gunicorn(env, workers=workers, log_path=log).start()
         servers.append(server)
@@ -94,6 +103,14 @@ def receivers():
     yield started
     for receiver in started.values():
         receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """Playwright's driver, one per process: its sync API runs an event loop, and a second one started
+    while the first is open (e2e's browser and compose-up's, on one worker) would refuse to start."""
+    with sync_playwright() as driver:
+        yield driver
 
 
 @pytest.fixture

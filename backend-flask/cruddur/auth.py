@@ -1,8 +1,9 @@
 """Passwords (argon2), access tokens (PyJWT; Cognito's through cognito.py) and the decorators that
 guard routes. The decorators mark the view (`view.auth`), which the OpenAPI document reads."""
 from datetime import timedelta
-from functools import cache, wraps
+from functools import wraps
 
+import argon2.profiles
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,29 +16,42 @@ from .services import cognito_user
 
 ISSUER = "cruddur"
 ALGORITHM = "HS256"
-_hasher = PasswordHasher()
+_EXTENSION = "cruddur.passwords"
+
+
+class _Passwords:
+    """The app's argon2 hasher (config `PASSWORD_HASH_PROFILE`, an `argon2.profiles` name), and the
+    hash that unknown logins spend a check on, so that timing does not tell which accounts exist. A
+    hash carries its own parameters: verifying costs what hashing it did."""
+
+    def __init__(self, profile):
+        self.hasher = PasswordHasher.from_parameters(getattr(argon2.profiles, profile))
+        self._dummy = None
+
+    def dummy_hash(self):
+        # Made on first use, not at start-up: argon2's 64 MiB would otherwise weigh on every process.
+        if self._dummy is None:
+            self._dummy = self.hasher.hash("cruddur-no-such-user")
+        return self._dummy
+
+
+def _passwords():
+    return current_app.extensions[_EXTENSION]
 
 
 def hash_password(password):
-    return _hasher.hash(password)
+    return _passwords().hasher.hash(password)
 
 
 def verify_password(password_hash, password):
     try:
-        return _hasher.verify(password_hash, password)
+        return _passwords().hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-# Spent on unknown logins so that timing does not tell which accounts exist.
-@cache
-def _dummy_hash():
-    # Made on first use, not at import: argon2's 64 MiB would otherwise weigh on every process.
-    return _hasher.hash("cruddur-no-such-user")
-
-
 def burn_password_check(password):
-    verify_password(_dummy_hash(), password)
+    verify_password(_passwords().dummy_hash(), password)
 
 
 class CurrentUser:
@@ -145,6 +159,7 @@ def current_user():
 
 
 def init_app(app):
+    app.extensions[_EXTENSION] = _Passwords(app.config["PASSWORD_HASH_PROFILE"])
     app.before_request(_authenticate_request)  # after telemetry's hooks: it may answer 401
 
 

@@ -165,6 +165,10 @@ class Config:
                                                   0, 600_000)
         self.MAX_CONTENT_LENGTH = 64 * 1024
         self.ACCESS_TOKEN_TTL_SECONDS = 24 * 3600
+        # An `argon2.profiles` name: argon2id as RFC 9106 recommends where memory is scarce (64 MiB,
+        # 3 passes, 4 lanes). Not an environment setting: only code chooses another (the in-process
+        # tests take "CHEAPEST").
+        self.PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
         self.PAGE_LIMIT_DEFAULT = 20
         self.PAGE_LIMIT_MAX = 100
 

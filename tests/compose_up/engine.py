@@ -83,12 +83,16 @@ class Engine:
              "--containerd-namespace", "cruddur-compose-up", "--containerd-plugins-namespace",
              "cruddur-compose-up-plugins"],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while self.docker("info", check=False).returncode != 0:
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("dockerd did not start:\n" + (self.run_dir / "dockerd.log").read_text()[-3000:])
-            time.sleep(0.3)
-        self._install_compose()
+        try:
+            deadline = time.monotonic() + 60
+            while self.docker("info", check=False).returncode != 0:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("dockerd did not start:\n" + (self.run_dir / "dockerd.log").read_text()[-3000:])
+                time.sleep(0.3)
+            self._install_compose()
+        except BaseException:
+            self.stop()  # dockerd by PID, its log file and its run directory
+            raise
         return self
 
     def stop(self):

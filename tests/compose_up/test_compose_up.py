@@ -8,7 +8,7 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from testkit.auth import DEMO_PASSWORD, bearer, sign_in
 from testkit.frontend import CHROMIUM, CHROMIUM_ARGS
@@ -59,33 +59,32 @@ def test_the_purger_runs_beside_the_replicas(stack):
     assert "purge-expired: deleted" in stack.logs("purger")
 
 
-def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack):
+def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack, playwright):
     errors = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(base_url=stack.url).new_page()
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-            page.goto("/signin")
-            page.get_by_label("Handle or email").fill("andrewbrown")
-            page.get_by_label("Password").fill(DEMO_PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            navigation = page.get_by_role("navigation", name="Main")
-            expect(navigation.get_by_text("@andrewbrown")).to_be_visible(timeout=20_000)
-            message = unique("Hello from compose")
-            post_crud(page, message)
-            expect(page.get_by_text(message)).to_be_visible(timeout=20_000)
-            page.reload()
-            expect(page.get_by_text(message)).to_be_visible(timeout=20_000)
-            # The UI batches its spans (a few seconds) and the collector batches again: the page
-            # stays open until an export of the browser's has reached the collector's stand-in,
-            # rather than being closed with its last batch in flight (a run once lost it).
-            if not stack.upstream:
-                assert wait_until(lambda: _browser_exports(stack), timeout=60), \
-                    "the browser's spans reach the collector's published port"
-        finally:
-            browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        page = browser.new_context(base_url=stack.url).new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto("/signin")
+        page.get_by_label("Handle or email").fill("andrewbrown")
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        navigation = page.get_by_role("navigation", name="Main")
+        expect(navigation.get_by_text("@andrewbrown")).to_be_visible(timeout=20_000)
+        message = unique("Hello from compose")
+        post_crud(page, message)
+        expect(page.get_by_text(message)).to_be_visible(timeout=20_000)
+        page.reload()
+        expect(page.get_by_text(message)).to_be_visible(timeout=20_000)
+        # The UI batches its spans (a few seconds) and the collector batches again: the page
+        # stays open until an export of the browser's has reached the collector's stand-in,
+        # rather than being closed with its last batch in flight (a run once lost it).
+        if not stack.upstream:
+            assert wait_until(lambda: _browser_exports(stack), timeout=60), \
+                "the browser's spans reach the collector's published port"
+    finally:
+        browser.close()
     assert errors == []
     stack.posted_in_browser = message
 

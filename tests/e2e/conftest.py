@@ -2,7 +2,7 @@
 import os
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from testkit.auth import DEMO_PASSWORD
 from testkit.frontend import CHROMIUM, CHROMIUM_ARGS, StaticFrontend, build_frontend, require_chromium, start_backend
@@ -47,12 +47,11 @@ def stack(tmp_path_factory, receivers):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(playwright):
     require_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="session", autouse=True)

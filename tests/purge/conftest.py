@@ -1,5 +1,6 @@
-"""Purge tests: databases migrated and seeded with the documented commands, rows added straight
-into the tables, and `flask --app app purge-expired` run as a real subprocess."""
+"""Purge tests: databases migrated and seeded (`seeded_database_url`: copies of the run's template, which the
+documented commands made), rows added straight into the tables, and `flask --app app purge-expired` run as a
+real subprocess."""
 import itertools
 import json
 import re
@@ -11,18 +12,10 @@ import pytest
 from sqlalchemy import create_engine, func, insert, select, text
 
 from cruddur.models import Activity, Message, User
-from testkit.gunicorn import BACKEND, BIN, backend_env, flask_command
+from testkit.gunicorn import BACKEND, BIN
 
 ACTIVITIES = Activity.__table__
 SUMMARY = re.compile(r"^purge-expired: deleted (?P<tables>.*?) \((?P<cruds>\d+) cruds, (?P<replies>\d+) replies\)")
-
-
-def migrated(url, seed=True):
-    env = backend_env(url)
-    flask_command(env, "db", "upgrade")
-    if seed:
-        flask_command(env, "seed")
-    return url
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from cruddur.db import db, utcnow
 from cruddur.models import User
 from testkit.app import make_app
 from testkit.auth import bearer, sign_in
-from tests.purge.conftest import add_many, add_tree, migrated
+from tests.purge.conftest import add_many, add_tree
 
 ROUTES = ["/api/activities/home", "/api/activities/@andrewbrown", "/api/activities/search?term=crud",
           "/api/activities/notifications"]
@@ -25,8 +25,8 @@ def _plans(conn, statements):
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_feed_plans_are_the_same_with_and_without_the_expiry_index(kind, new_database_url):
-    app = make_app(migrated(new_database_url(kind)), seed=False)
+def test_feed_plans_are_the_same_with_and_without_the_expiry_index(kind, seeded_database_url):
+    app = make_app(seeded_database_url(kind), seed=False)
     client = app.test_client()
     token = sign_in("andrewbrown", http=client)
     with app.app_context():

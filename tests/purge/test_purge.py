@@ -15,7 +15,6 @@ from tests.purge.conftest import (
     add_many,
     add_tree,
     log_lines,
-    migrated,
     purge_command,
     snapshot,
     summary,
@@ -25,8 +24,8 @@ DATABASES = ["sqlite", "postgresql"]
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-def test_expired_cruds_and_their_replies_go_and_live_ones_stay_intact(kind, new_database_url, engine_for):
-    url = migrated(new_database_url(kind))
+def test_expired_cruds_and_their_replies_go_and_live_ones_stay_intact(kind, seeded_database_url, engine_for):
+    url = seeded_database_url(kind)
     engine = engine_for(url)
     with engine.begin() as conn:
         gone = []
@@ -57,8 +56,8 @@ def test_expired_cruds_and_their_replies_go_and_live_ones_stay_intact(kind, new_
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-def test_grace_keeps_recently_expired_cruds(kind, new_database_url, engine_for):
-    url = migrated(new_database_url(kind))  # the seed's expired crud expired 29 hours ago
+def test_grace_keeps_recently_expired_cruds(kind, seeded_database_url, engine_for):
+    url = seeded_database_url(kind)  # the seed's expired crud expired 29 hours ago
     engine = engine_for(url)
     with engine.begin() as conn:
         recent = add_tree(conn, timedelta(minutes=-30), replies=[0])
@@ -84,8 +83,8 @@ def test_bad_options_get_one_clear_error_and_exit_code_2(args, new_database_url)
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-def test_two_purgers_at_once_delete_each_row_once(kind, new_database_url, engine_for):
-    url = migrated(new_database_url(kind))
+def test_two_purgers_at_once_delete_each_row_once(kind, seeded_database_url, engine_for):
+    url = seeded_database_url(kind)
     engine = engine_for(url)
     with engine.begin() as conn:
         expired = add_many(conn, 3000, timedelta(minutes=-10), replies_each=1)
@@ -109,8 +108,8 @@ def test_two_purgers_at_once_delete_each_row_once(kind, new_database_url, engine
         assert conn.scalar(select(func.count()).select_from(ACTIVITIES)) >= live
 
 
-def test_sqlite_gives_the_freed_pages_back_to_the_file_system(new_database_url, engine_for):
-    url = migrated(new_database_url("sqlite"))
+def test_sqlite_gives_the_freed_pages_back_to_the_file_system(seeded_database_url, engine_for):
+    url = seeded_database_url("sqlite")
     path = url.removeprefix("sqlite:///")
     engine = engine_for(url)
     with engine.begin() as conn:
@@ -131,9 +130,9 @@ def test_sqlite_gives_the_freed_pages_back_to_the_file_system(new_database_url, 
     assert os.path.getsize(path) == pages() * 4096
 
 
-def test_sqlite_finds_a_batch_through_the_expiry_index(new_database_url, engine_for):
+def test_sqlite_finds_a_batch_through_the_expiry_index(seeded_database_url, engine_for):
     """In expiry order from ix_activities_expiry: not every top-level crud, sorted, per batch."""
-    engine = engine_for(migrated(new_database_url("sqlite")))
+    engine = engine_for(seeded_database_url("sqlite"))
     statements = []
     with engine.connect() as conn:
         event.listen(conn, "before_cursor_execute",

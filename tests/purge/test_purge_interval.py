@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from testkit.gunicorn import backend_env
-from tests.purge.conftest import BACKEND, BIN, SUMMARY, add_tree, migrated, summary
+from tests.purge.conftest import BACKEND, BIN, SUMMARY, add_tree, summary
 
 
 class Purger:
@@ -45,8 +45,8 @@ class Purger:
 
 @pytest.mark.parametrize("kind,signum", [("sqlite", signal.SIGTERM), ("sqlite", signal.SIGINT),
                                          ("postgresql", signal.SIGTERM)])
-def test_interval_runs_again_and_stops_cleanly_on_a_signal(kind, signum, new_database_url, engine_for, postgres):
-    url = migrated(new_database_url(kind))
+def test_interval_runs_again_and_stops_cleanly_on_a_signal(kind, signum, seeded_database_url, engine_for, postgres):
+    url = seeded_database_url(kind)
     engine = engine_for(url)
     purger = Purger(backend_env(url), "--grace", "0", "--interval", "1")
     try:

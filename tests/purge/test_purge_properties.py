@@ -14,7 +14,7 @@ from cruddur.models import Notification
 from cruddur.purge import purge
 from testkit.app import make_app
 from testkit.auth import bearer, sign_in
-from tests.purge.conftest import ACTIVITIES, add_tree, migrated, snapshot
+from tests.purge.conftest import ACTIVITIES, add_tree, snapshot
 
 TREES = st.lists(st.tuples(st.integers(-600, 600),  # expiry, minutes from now
                            st.lists(st.integers(0, 2), max_size=3)),  # replies, and replies to each
@@ -22,8 +22,8 @@ TREES = st.lists(st.tuples(st.integers(-600, 600),  # expiry, minutes from now
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def app(request, new_database_url):
-    app = make_app(migrated(new_database_url(request.param)), seed=False)
+def app(request, seeded_database_url):
+    app = make_app(seeded_database_url(request.param), seed=False)
     yield app
     with app.app_context():
         db.engine.dispose()

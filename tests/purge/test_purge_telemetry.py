@@ -9,7 +9,7 @@ from testkit.gunicorn import backend_env
 from testkit.outages import outage_env
 from testkit.receivers import wait_until, xray_id
 from testkit.signals import LOG_GROUP, signals_env
-from tests.purge.conftest import add_many, log_lines, migrated, purge_command, summary
+from tests.purge.conftest import add_many, log_lines, purge_command, summary
 
 DATABASES = ["sqlite", "postgresql"]
 
@@ -33,8 +33,8 @@ def _subsegments(receiver, xray_trace_id):
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-def test_one_trace_per_run_with_a_span_and_subsegment_per_batch(kind, new_database_url, receivers, engine_for):
-    url = migrated(new_database_url(kind))
+def test_one_trace_per_run_with_a_span_and_subsegment_per_batch(kind, seeded_database_url, receivers, engine_for):
+    url = seeded_database_url(kind)
     with engine_for(url).begin() as conn:
         add_many(conn, 10, timedelta(minutes=-10), replies_each=1)
     result = purge_command(signals_env(url, receivers), "--grace", "0", "--batch-size", "4")
@@ -85,8 +85,8 @@ def test_a_failed_run_is_one_rollbar_item_with_its_trace_id(new_database_url, re
 
 
 @pytest.mark.parametrize("mode", ["refused", "blackholed", "failing"])
-def test_purge_works_with_every_backend_unreachable(mode, new_database_url, engine_for):
-    url = migrated(new_database_url("sqlite"))
+def test_purge_works_with_every_backend_unreachable(mode, seeded_database_url, engine_for):
+    url = seeded_database_url("sqlite")
     with engine_for(url).begin() as conn:
         add_many(conn, 50, timedelta(minutes=-10), replies_each=1)
     started = []

@@ -44,6 +44,7 @@ def test_unhandled_error_is_a_json_500_without_a_trace(served):
 
 def test_access_lines_are_json_with_trace_ids(served):
     requests.get(f"{served['server'].url}/api/activities/home", timeout=10)
+    requests.get(f"{served['server'].url}/api/users/@bayko/short", timeout=10)  # a 500 (CRUDDUR_FAULTS)
     lines = [json.loads(line) for line in served["server"].output().splitlines() if line.startswith("{")]
     access = [line for line in lines if line.get("logger") == "cruddur.access"]
     assert access, "no access line written"

@@ -1,0 +1,53 @@
+"""How bin/test spreads the suite over pytest-xdist workers (`-n N`): a group of tests runs whole on one
+worker, and the longest groups start first.
+
+- A package whose fixtures hold one stack for the whole package (a Docker engine; nginx with its
+  replicas; the 100k-row databases; gunicorn, the UI and Chromium) is one group.
+- A module is one group, so that its module-scoped servers start once.
+- The in-process API tests share only session fixtures: each goes to whichever worker is free, last.
+
+pytest-xdist's own `--dist loadgroup` marks a group by renaming each test's node id, which pytest 9
+no longer allows (the marks are silently ignored), so the groups come from a scheduler of our own:
+xdist's load-scope scheduler with the grouping rule below. Its extension point (`_split_scope`) is
+xdist's own, so the version is checked."""
+from importlib.metadata import version
+
+import pytest
+
+WHOLE_PACKAGES = ("compose_up", "topology", "scale", "e2e")
+SPREAD_PACKAGES = ("api",)
+XDIST_VERSIONS = ("3.8.",)  # the releases whose LoadScopeScheduling._split_scope this overrides
+
+
+def group_of(nodeid):
+    """(group, rank) of a test: tests of one group share a worker; lower ranks are scheduled first.
+    The group is None for a test that may run anywhere."""
+    package, _, module = nodeid.partition("::")[0].removeprefix("tests/").partition("/")
+    if package in WHOLE_PACKAGES:
+        return package, WHOLE_PACKAGES.index(package)
+    if package in SPREAD_PACKAGES or not module:
+        return None, len(WHOLE_PACKAGES) + 1
+    return f"{package}/{module}", len(WHOLE_PACKAGES)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The longest groups first (a stable sort: collection order within a rank). xdist's scheduler
+    hands out groups in collection order."""
+    items.sort(key=lambda item: group_of(item.nodeid)[1])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    installed = version("pytest-xdist")
+    if not installed.startswith(XDIST_VERSIONS):
+        raise pytest.UsageError(f"testkit/workers.py groups tests for pytest-xdist {XDIST_VERSIONS}, "
+                                f"not {installed}: check LoadScopeScheduling._split_scope, then update it")
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return group_of(nodeid)[0] or nodeid
+
+    return GroupScheduling(config, log)
