@@ -5,7 +5,13 @@ together in one process group of their own. SIGINT, SIGTERM, SIGHUP, either serv
 this process exiting stops the whole group: SIGTERM first, SIGKILL for what is left after a grace
 period. Every step runs in a group that this process kills, so nothing it started outlives it.
 
-Environment: PORT (API, default 4567), FRONTEND_PORT (UI, default 3000), BACKEND_URL, FRONTEND_URL.
+The UI and the API share one origin, as behind nginx in compose: the UI is built to call the API on
+the address the page was opened at (an empty VITE_BACKEND_URL), and `vite preview` proxies /api/ and
+/rollbar/ to gunicorn (BACKEND_ADDR, read by frontend-react-js/vite.config.js). So the UI works at
+whatever address reaches its port: localhost, 127.0.0.1, a tunnel or a forwarded port.
+
+Environment: PORT (API, default 4567), FRONTEND_PORT (UI, default 3000), BACKEND_URL, FRONTEND_URL
+(the API's CORS origin, for a UI served from another origin than this one).
 """
 import os
 import signal
@@ -124,14 +130,15 @@ def main():
         run_step([str(VENV_BIN / "flask"), "--app", "app", "db", "upgrade"], BACKEND, env)
         run_step([str(VENV_BIN / "flask"), "--app", "app", "seed"], BACKEND, env)
         step("building the UI")
-        run_step([str(VITE), "build", "--logLevel", "warn"], FRONTEND, {**env, "VITE_BACKEND_URL": backend_url})
+        run_step([str(VITE), "build", "--logLevel", "warn"], FRONTEND, {**env, "VITE_BACKEND_URL": ""})
 
         servers.start([str(VENV_BIN / "gunicorn"), "app:app", "--bind", f"127.0.0.1:{port}"], BACKEND, env)
         servers.start([str(VITE), "preview", "--port", ui_port, "--strictPort", "--host", "127.0.0.1"],
-                      FRONTEND, env)
+                      FRONTEND, {**env, "BACKEND_ADDR": f"127.0.0.1:{port}"})
         if wait_until_serving(f"http://127.0.0.1:{port}/api/health-check", servers) and \
                 wait_until_serving(f"http://127.0.0.1:{ui_port}/", servers):
-            step(f"Cruddur: UI {frontend_url}  API {backend_url}  (demo users' password: cruddur-demo)")
+            step(f"Cruddur: UI {frontend_url} (and the API under its /api/)  API {backend_url}  "
+                 "(demo users' password: cruddur-demo)")
         while len(servers.alive()) == len(servers.children):
             time.sleep(0.2)
         failed = next(c for c in servers.children if c.poll() is not None)

@@ -1,4 +1,5 @@
-"""bin/run needs Python and Node only, serves the API and the UI, and stops everything it started.
+"""bin/run needs Python and Node only, serves the API and the UI on one origin, and stops everything it
+started.
 
 bin/run runs in a copy of the repository's files with a PATH that has Python, Node and a shell but
 no apt-get, no PostgreSQL, no sudo and no pip (tests/run/fake_path.py). The copy lives in a cache
@@ -16,7 +17,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
+from testkit.frontend import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from testkit.net import free_port
 from testkit.procs import descendants, processes, still_running
 
@@ -63,8 +66,28 @@ def wait_for(url, process, timeout):
     raise AssertionError(f"{url} did not answer 200 within {timeout}s")
 
 
+def feed_seen_at(browser, ui_url):
+    """Open the UI at ui_url in a fresh profile: the home feed's messages, the origins its API calls
+    went to, and any page or console error (a CORS refusal is one)."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors, api_origins = [], set()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.on("request", lambda request: "/api/" in request.url and api_origins.add(
+            request.url.split("/api/")[0]))
+        page.goto(ui_url)
+        messages = page.locator(".activity-feed .activity-item .message")
+        expect(messages.first).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("alert")).to_have_count(0)
+        return {"messages": messages.all_inner_texts(), "api_origins": api_origins, "errors": errors}
+    finally:
+        context.close()
+
+
 @pytest.mark.timeout(900)  # the first run on a machine installs the runtime requirements
-def test_bin_run_serves_with_python_and_node_only_and_sigterm_stops_everything(checkout, tmp_path):
+def test_bin_run_serves_with_python_and_node_only_and_sigterm_stops_everything(checkout, tmp_path, playwright):
     path = make_fake_path(tmp_path / "bin")
     port, ui_port = free_port(), free_port()
     home = tmp_path / "home"
@@ -83,6 +106,25 @@ def test_bin_run_serves_with_python_and_node_only_and_sigterm_stops_everything(c
         assert any(a["handle"] == "andrewbrown" for a in home_feed), "the demo data is seeded"
         ui = wait_for(f"http://127.0.0.1:{ui_port}/", run, timeout=60)
         assert '<div id="root">' in ui.text
+
+        # One origin: the UI's server answers /api/ and /rollbar/ from gunicorn, so the UI works at
+        # whatever address reaches its port, although the API's CORS origin (FRONTEND_URL) is
+        # bin/run's default, http://localhost:<FRONTEND_PORT>.
+        proxied = requests.get(f"http://127.0.0.1:{ui_port}/api/health-check", timeout=10)
+        assert proxied.status_code == 200 and proxied.json()["success"] is True
+        assert requests.get(f"http://127.0.0.1:{ui_port}/rollbar/test", timeout=10).text == "Hello World!"
+        seeded = {a["message"] for a in home_feed} | {r["message"] for a in home_feed for r in a["replies"]}
+        require_chromium()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for host in ("127.0.0.1", "localhost"):
+                origin = f"http://{host}:{ui_port}"
+                seen = feed_seen_at(browser, f"{origin}/")
+                assert seen["errors"] == [], (origin, seen["errors"])
+                assert seen["api_origins"] == {origin}, (origin, seen["api_origins"])
+                assert seen["messages"] and set(seen["messages"]) <= seeded, (origin, seen["messages"])
+        finally:
+            browser.close()
 
         started = descendants(run.pid)
         commands = " ".join(info["cmdline"] for info in started.values())

@@ -1,5 +1,7 @@
 // The only module that calls fetch. Every failure, from a 422 to a dropped
 // connection, reaches callers as an ApiError with {status, errors:[codes]}.
+// A request the browser could not read says why, as far as the page can know
+// (see networkFailure): offline, no answer, or an answer the browser blocked.
 import { config } from '../config.js';
 import { whenTracingReady } from '../telemetry/index.js';
 
@@ -28,11 +30,35 @@ export function onUnauthorized(listener) {
   return () => unauthorizedListeners.delete(listener);
 }
 
-// Paths are appended to the base, so a backend mounted under a prefix works;
-// absolute URLs (from Link headers) are used as they are.
+// The address requests go to: VITE_BACKEND_URL, or this page's origin.
+export function apiBaseUrl() {
+  return config.backendUrl || window.location.origin;
+}
+
+// Paths are appended to the base, so a backend mounted under a prefix works.
+// Absolute URLs (from Link headers) are used as they are, except on a
+// same-origin build: there the API is wherever this page was opened, whatever
+// public address (BACKEND_URL) the API writes into its links.
 function resolveUrl(pathOrUrl) {
-  if (/^https?:\/\//i.test(pathOrUrl)) return pathOrUrl;
-  return `${config.backendUrl || window.location.origin}${pathOrUrl}`;
+  if (!/^https?:\/\//i.test(pathOrUrl)) return `${apiBaseUrl()}${pathOrUrl}`;
+  if (config.backendUrl) return pathOrUrl;
+  const url = new URL(pathOrUrl);
+  return `${window.location.origin}${url.pathname}${url.search}`;
+}
+
+// fetch rejects alike when nothing answered and when the browser withheld a
+// cross-origin answer (CORS). A same-origin request cannot be withheld; for a
+// cross-origin one, a `no-cors` HEAD to the same URL tells the two apart: the
+// browser hands an opaque answer to it whenever the server answers at all.
+async function networkFailure(url) {
+  if (window.navigator.onLine === false) return new ApiError(0, ['browser_offline']);
+  if (new URL(url).origin === window.location.origin) return new ApiError(0, ['backend_unavailable']);
+  try {
+    await window.fetch(url, { method: 'HEAD', mode: 'no-cors', cache: 'no-store' });
+  } catch {
+    return new ApiError(0, ['backend_unavailable']);
+  }
+  return new ApiError(0, ['cors_blocked']);
 }
 
 // Link: <https://host/api/activities/home?cursor=abc>; rel="next"
@@ -71,15 +97,16 @@ async function send(method, path, body) {
   // Tracing patches window.fetch when its chunk loads; wait for it so the
   // request carries a traceparent, and look fetch up at call time.
   await whenTracingReady();
+  const url = resolveUrl(path);
   let response;
   try {
-    response = await window.fetch(resolveUrl(path), {
+    response = await window.fetch(url, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(0, ['network_error']);
+    throw await networkFailure(url);
   }
 
   const data = await readJson(response);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiUrl, http, HttpResponse, server } from '../testing/server.js';
 import { api, ApiError, parseNextLink, tokenStore } from './client.js';
 
@@ -34,10 +34,54 @@ describe('api client', () => {
     expect({ status: error.status, errors: error.errors }).toEqual({ status: 502, errors: ['http_502'] });
   });
 
-  it('turns network failures into status 0 / network_error', async () => {
-    server.use(http.get(apiUrl('/api/things'), () => HttpResponse.error()));
+  // fetch rejects both when nothing answers and when the browser withholds a cross-origin
+  // answer; the client's no-cors HEAD probe of the same URL tells them apart.
+  it('says the API did not answer when neither the request nor the probe gets an answer', async () => {
+    const methods = [];
+    server.use(
+      http.all(apiUrl('/api/things'), ({ request }) => {
+        methods.push(request.method);
+        return HttpResponse.error();
+      }),
+    );
     const error = await failure(api.get('/api/things'));
-    expect({ status: error.status, errors: error.errors }).toEqual({ status: 0, errors: ['network_error'] });
+    expect({ status: error.status, errors: error.errors }).toEqual({ status: 0, errors: ['backend_unavailable'] });
+    expect(methods).toEqual(['GET', 'HEAD']);
+  });
+
+  it('says the browser blocked the answer when the probe gets one', async () => {
+    server.use(
+      http.get(apiUrl('/api/things'), () => HttpResponse.error()),
+      http.head(apiUrl('/api/things'), () => new HttpResponse(null, { status: 200 })),
+    );
+    const error = await failure(api.get('/api/things'));
+    expect({ status: error.status, errors: error.errors }).toEqual({ status: 0, errors: ['cors_blocked'] });
+  });
+
+  it('probes with a no-cors HEAD, never repeating a write', async () => {
+    const seen = [];
+    server.use(
+      http.all(apiUrl('/api/things'), ({ request }) => {
+        seen.push([request.method, request.mode]);
+        return request.method === 'HEAD' ? new HttpResponse(null) : HttpResponse.error();
+      }),
+    );
+    await failure(api.post('/api/things', { x: 1 }));
+    expect(seen).toEqual([['POST', 'cors'], ['HEAD', 'no-cors']]);
+  });
+
+  it('says so when the browser is offline, without probing', async () => {
+    vi.spyOn(window.navigator, 'onLine', 'get').mockReturnValue(false);
+    const methods = [];
+    server.use(
+      http.all(apiUrl('/api/things'), ({ request }) => {
+        methods.push(request.method);
+        return HttpResponse.error();
+      }),
+    );
+    const error = await failure(api.get('/api/things'));
+    expect(error.errors).toEqual(['browser_offline']);
+    expect(methods).toEqual(['GET']);
   });
 
   it('sends the stored bearer token and JSON body', async () => {
@@ -56,6 +100,48 @@ describe('api client', () => {
   it('follows absolute next links', async () => {
     server.use(http.get(apiUrl('/api/things'), () => HttpResponse.json(['page2'])));
     expect((await api.follow(apiUrl('/api/things?cursor=x'))).data).toEqual(['page2']);
+  });
+});
+
+// A build with an empty VITE_BACKEND_URL (bin/run's, compose's) calls the API on this page's origin.
+describe('api client on the same origin', () => {
+  const here = (path) => `${window.location.origin}${path}`;
+
+  async function sameOriginClient() {
+    vi.resetModules();
+    vi.stubEnv('VITE_BACKEND_URL', '');
+    return import('./client.js');
+  }
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it('calls the API at the address the page was opened at', async () => {
+    const { api: local } = await sameOriginClient();
+    server.use(http.get(here('/api/things'), () => HttpResponse.json(['here'])));
+    expect((await local.get('/api/things')).data).toEqual(['here']);
+  });
+
+  it('follows next links on this origin, whatever address the API wrote in them', async () => {
+    const { api: local } = await sameOriginClient();
+    server.use(http.get(here('/api/things'), ({ request }) => HttpResponse.json([new URL(request.url).search])));
+    expect((await local.follow('http://localhost:4567/api/things?cursor=x')).data).toEqual(['?cursor=x']);
+  });
+
+  it('says the API did not answer, without a probe: the browser withholds nothing from its own origin', async () => {
+    const { api: local } = await sameOriginClient();
+    const methods = [];
+    server.use(
+      http.all(here('/api/things'), ({ request }) => {
+        methods.push(request.method);
+        return HttpResponse.error();
+      }),
+    );
+    const error = await failure(local.get('/api/things'));
+    expect(error.errors).toEqual(['backend_unavailable']);
+    expect(methods).toEqual(['GET']);
   });
 });
 

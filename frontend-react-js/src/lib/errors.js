@@ -1,4 +1,6 @@
 // Human text for the API's error codes. Unknown codes still show, readably.
+// The codes for an answer the page could not read say only what the page can
+// know, with the API's address (`api`) and this page's origin (`origin`).
 const MESSAGES = {
   message_blank: 'Write something first.',
   message_exceed_max_chars: ({ max }) => (max ? `Keep it to ${max} characters or fewer.` : 'That is too long.'),
@@ -17,7 +19,12 @@ const MESSAGES = {
   invalid_credentials: 'Wrong handle, email or password.',
   search_term_blank: 'Type something to search for.',
   search_term_too_short: 'Type at least three letters or digits in a row.',
-  network_error: 'Cannot reach Cruddur. Check your connection and try again.',
+  browser_offline: 'This browser is offline.',
+  backend_unavailable: ({ api }) => `The API at ${api} did not answer.`,
+  backend_timeout: ({ api }) => `The API at ${api} did not answer in time.`,
+  cors_blocked: ({ api, origin }) =>
+    `The API at ${api} answered, but the browser blocked its answer (CORS): the API does not allow ` +
+    `this page's origin, ${origin}. Open the UI at the API's FRONTEND_URL, or set FRONTEND_URL to ${origin}.`,
   http_401: 'Please sign in again.',
   http_403: 'You cannot see that.',
   http_404: 'Not found.',

@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { makeActivity } from '../testing/fixtures.js';
 import { renderApp } from '../testing/render.jsx';
-import { apiUrl, http, HttpResponse, server } from '../testing/server.js';
+import { API, apiUrl, http, HttpResponse, server } from '../testing/server.js';
 
 describe('home feed', () => {
   it('renders activities with names, handles, relative times and counts', async () => {
@@ -69,10 +69,37 @@ describe('home feed', () => {
     expect(cursors).toEqual([null, 'abc']);
   });
 
-  it('shows a network failure as an error, not a crash', async () => {
-    server.use(http.get(apiUrl('/api/activities/home'), () => HttpResponse.error()));
+  it('says the API did not answer, with its address, when it does not', async () => {
+    server.use(http.all(apiUrl('/api/activities/home'), () => HttpResponse.error()));
     renderApp('/');
     const alert = await screen.findByRole('alert');
-    expect(within(alert).getByText(/Cannot reach Cruddur/)).toHaveAttribute('data-code', 'network_error');
+    const message = within(alert).getByText(`The API at ${API} did not answer.`);
+    expect(message).toHaveAttribute('data-code', 'backend_unavailable');
+    expect(alert).not.toHaveTextContent(/connection/i);
+  });
+
+  it('says the browser blocked an answer, with the address tried and this page\'s origin', async () => {
+    server.use(
+      http.get(apiUrl('/api/activities/home'), () => HttpResponse.error()),
+      http.head(apiUrl('/api/activities/home'), () => new HttpResponse(null)),
+    );
+    renderApp('/');
+    const alert = await screen.findByRole('alert');
+    const item = within(alert).getByText(/answered, but the browser blocked its answer/);
+    expect(item).toHaveAttribute('data-code', 'cors_blocked');
+    expect(item).toHaveTextContent(`The API at ${API} answered`);
+    expect(item).toHaveTextContent(`this page's origin, ${window.location.origin}`);
+    expect(item).toHaveTextContent(`set FRONTEND_URL to ${window.location.origin}`);
+  });
+
+  it('shows the JSON answer of a proxy whose API is down', async () => {
+    server.use(
+      http.get(apiUrl('/api/activities/home'), () =>
+        HttpResponse.json({ errors: ['backend_unavailable'] }, { status: 502 }),
+      ),
+    );
+    renderApp('/');
+    const alert = await screen.findByRole('alert');
+    expect(within(alert).getByText(`The API at ${API} did not answer.`)).toBeInTheDocument();
   });
 });
