@@ -10,6 +10,7 @@ pytest-xdist's own `--dist loadgroup` marks a group by renaming each test's node
 no longer allows (the marks are silently ignored), so the groups come from a scheduler of our own:
 xdist's load-scope scheduler with the grouping rule below. Its extension point (`_split_scope`) is
 xdist's own, so the version is checked."""
+import os
 from importlib.metadata import version
 
 import pytest
@@ -51,3 +52,16 @@ def pytest_xdist_make_scheduler(config, log):
             return group_of(nodeid)[0] or nodeid
 
     return GroupScheduling(config, log)
+
+
+def progress_line(config, text):
+    """Print `text` on the run's terminal at once, past pytest's capture, for long set-up work (a cold
+    compose-up build takes minutes). A pytest-xdist worker's own output is captured and never shown, so
+    a worker writes to its controller's standard error instead: the controller is its parent process."""
+    if hasattr(config, "workerinput"):
+        with open(f"/proc/{os.getppid()}/fd/2", "w") as terminal:
+            terminal.write(f"\n[{config.workerinput['workerid']}] {text}\n")
+        return
+    capture = config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(f"\n{text}", flush=True)

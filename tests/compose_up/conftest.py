@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from testkit.workers import progress_line
 from tests.compose_up.engine import Engine
 from tests.compose_up.stack import Stack
 
@@ -16,12 +17,10 @@ UPSTREAM = os.environ.get("CRUDDUR_COMPOSE_UP_IMAGES") == "upstream"
 @pytest.fixture(scope="package")
 def progress(pytestconfig):
     """Print a line to the terminal, past pytest's capture: the cold set-up takes minutes."""
-    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
     started = time.monotonic()
 
     def say(message):
-        with capture.global_and_fixture_disabled():
-            print(f"\n[compose-up {time.monotonic() - started:5.0f}s] {message}", flush=True)
+        progress_line(pytestconfig, f"[compose-up {time.monotonic() - started:5.0f}s] {message}")
 
     return say
 
