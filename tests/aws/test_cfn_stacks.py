@@ -22,7 +22,8 @@ def aws(moto_server):
 
     def deploy(name, **parameters):
         cfn = clients["cloudformation"]
-        cfn.create_stack(StackName=f"cruddur-{name}", TemplateBody=for_moto(load(name)), Capabilities=["CAPABILITY_IAM"],
+        cfn.create_stack(StackName=f"cruddur-{name}", TemplateBody=for_moto(load(name)),
+                         Capabilities=["CAPABILITY_IAM"],
                          Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in parameters.items()])
         stack = cfn.describe_stacks(StackName=f"cruddur-{name}")["Stacks"][0]
         assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
@@ -59,7 +60,8 @@ def test_database_is_private_encrypted_postgres_reachable_from_the_tasks_only(aw
     assert template["Database"]["DeletionPolicy"] == "Snapshot"
     # moto keeps a security group's inline rules only for CIDR sources: checked from the template.
     [rule] = template["DatabaseSecurityGroup"]["Properties"]["SecurityGroupIngress"]
-    assert (rule["FromPort"], rule["ToPort"], rule["SourceSecurityGroupId"]) == (5432, 5432, {"Ref": "TaskSecurityGroup"})
+    assert (rule["FromPort"], rule["ToPort"]) == (5432, 5432)
+    assert rule["SourceSecurityGroupId"] == {"Ref": "TaskSecurityGroup"}
 
 
 def test_secrets_are_generated_never_written_in_the_template():
@@ -129,7 +131,8 @@ def test_backend_task_runs_gunicorn_with_the_xray_daemon_beside_it(aws):
     assert task["memory"] == "1024"
     # moto's CloudFormation keeps a task definition's family, containers and memory only.
     template = _template_task("BackendTaskDefinition")
-    assert (template["RequiresCompatibilities"], template["NetworkMode"], template["Cpu"]) == (["FARGATE"], "awsvpc", "512")
+    assert template["RequiresCompatibilities"] == ["FARGATE"]
+    assert (template["NetworkMode"], template["Cpu"]) == ("awsvpc", "512")
     containers = {c["name"]: c for c in task["containerDefinitions"]}
     daemon, backend = containers["xray-daemon"], containers["backend-flask"]
     assert daemon["portMappings"][0]["containerPort"] == 2000 and daemon["portMappings"][0]["protocol"] == "udp"
@@ -180,7 +183,8 @@ def test_services_run_on_fargate_behind_their_target_groups(aws):
         assert service["LaunchType"] == "FARGATE"
         assert service["LoadBalancers"] == [{"ContainerName": container, "ContainerPort": port,
                                              "TargetGroupArn": {"Ref": group}}]
-        assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"] == [{"Ref": "TaskSecurityGroupId"}]
+        network = service["NetworkConfiguration"]["AwsvpcConfiguration"]
+        assert network["SecurityGroups"] == [{"Ref": "TaskSecurityGroupId"}]
         assert service["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
         assert service["DeploymentConfiguration"]["MinimumHealthyPercent"] == 100
 
@@ -211,8 +215,9 @@ def test_one_least_privilege_role_per_task(aws):
             actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
             assert all("*" not in a for a in actions), (logical, actions)
             if statement["Resource"] == "*":  # only what AWS offers no resource for
-                assert set(actions) <= {"ecr:GetAuthorizationToken", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
-                                        "xray:GetSamplingRules", "xray:GetSamplingTargets"}, (logical, actions)
+                assert set(actions) <= {"ecr:GetAuthorizationToken", "xray:PutTraceSegments",
+                                        "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+                                        "xray:GetSamplingTargets"}, (logical, actions)
 
 
 def test_types_moto_lacks_are_checked_from_the_template():
@@ -241,12 +246,14 @@ def test_purge_runs_on_a_schedule_with_a_role_that_can_start_only_it():
     schedule = resources["PurgeSchedule"]["Properties"]
     assert schedule["ScheduleExpression"] == {"Ref": "PurgeScheduleExpression"}
     target = schedule["Target"]
-    assert target["Arn"] == {"Fn::GetAtt": ["Cluster", "Arn"]} and target["RoleArn"] == {"Fn::GetAtt": ["PurgeSchedulerRole", "Arn"]}
+    assert target["Arn"] == {"Fn::GetAtt": ["Cluster", "Arn"]}
+    assert target["RoleArn"] == {"Fn::GetAtt": ["PurgeSchedulerRole", "Arn"]}
     assert target["EcsParameters"]["TaskDefinitionArn"] == {"Ref": "PurgeTaskDefinition"}
     assert target["EcsParameters"]["LaunchType"] == "FARGATE"
     [run, pass_role] = resources["PurgeSchedulerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    assert run["Action"] == "ecs:RunTask" and run["Resource"]["Fn::Sub"].endswith("task-definition/${AWS::StackName}-purge:*")
-    assert pass_role["Resource"] == [{"Fn::GetAtt": ["AppExecutionRole", "Arn"]}, {"Fn::GetAtt": ["PurgeTaskRole", "Arn"]}]
+    assert run["Action"] == "ecs:RunTask"
+    assert run["Resource"]["Fn::Sub"].endswith("task-definition/${AWS::StackName}-purge:*")
+    assert pass_role["Resource"] == [{"Fn::GetAtt": [role, "Arn"]} for role in ("AppExecutionRole", "PurgeTaskRole")]
     assert load("service")["Parameters"]["PurgeScheduleExpression"]["Default"] == "rate(1 hour)"
 
 

@@ -58,7 +58,8 @@ def test_missing_region_or_credentials_stop_before_any_request(aws_env):
         result = deploy("--dry-run", env=env)
         assert result.returncode == 2 and "Traceback" not in result.stderr
         [line] = result.stderr.splitlines()
-        assert line.startswith("error: No AWS ") and ("region" in line if missing == "AWS_DEFAULT_REGION" else "credentials" in line)
+        assert line.startswith("error: No AWS ")
+        assert ("region" if missing == "AWS_DEFAULT_REGION" else "credentials") in line
         assert result.stdout == ""
     assert _live_stacks(aws_env) == []
 

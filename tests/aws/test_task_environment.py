@@ -36,11 +36,12 @@ def containers():
             if resource["Type"] == "AWS::ECS::TaskDefinition":
                 for c in resource["Properties"]["ContainerDefinitions"]:
                     env = {e["Name"]: e.get("Value") for e in c.get("Environment", [])}
-                    env |= {n: None for n in _names(c.get("Secrets"), "Name")}
+                    env |= dict.fromkeys(_names(c.get("Secrets"), "Name"))
                     found.append((f"{name}.yaml:{logical}", c["Name"], c["Image"], env, c.get("Command")))
     task = json.loads((REPO / "aws" / "ecs" / "backend-task-definition.json").read_text())
     for c in task["containerDefinitions"]:
-        env = {e["name"]: e["value"] for e in c.get("environment", [])} | {s["name"]: None for s in c.get("secrets", [])}
+        env = {e["name"]: e["value"] for e in c.get("environment", [])}
+        env |= dict.fromkeys(s["name"] for s in c.get("secrets", []))
         found.append(("backend-task-definition.json", c["name"], c["image"], env, c.get("command")))
     return found
 
@@ -65,7 +66,8 @@ def test_every_task_definition_sets_only_known_and_all_required_variables():
     found = containers()
     assert {(c[0].split(":")[0], c[1]) for c in found} >= {
         ("service.yaml", "backend-flask"), ("service.yaml", "migrate"), ("service.yaml", "purge"),
-        ("service.yaml", "frontend"), ("service.yaml", "xray-daemon"), ("backend-task-definition.json", "backend-flask")}
+        ("service.yaml", "frontend"), ("service.yaml", "xray-daemon"),
+        ("backend-task-definition.json", "backend-flask")}
     assert [p for c in found for p in problems(*c)] == []
 
 
