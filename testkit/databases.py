@@ -42,11 +42,7 @@ class Databases:
         An empty database becomes a copy of the template; one that holds anything gets the commands
         themselves, which leave a migrated (or seeded) database as it is."""
         if not self._ours(url) or not self._is_empty(url):
-            env = backend_env(url)
-            flask_command(env, "db", "upgrade")
-            if seed:
-                flask_command(env, "seed")
-            return url
+            return _set_up(url, seed)
         template = self._template(kind_of(url), seed)
         if kind_of(url) == "sqlite":
             shutil.copyfile(_sqlite_path(template), _sqlite_path(url))
@@ -60,12 +56,7 @@ class Databases:
     def _template(self, kind, seed):
         key = (kind, seed)
         if key not in self._templates:
-            url = self.new(kind)
-            env = backend_env(url)
-            flask_command(env, "db", "upgrade")
-            if seed:
-                flask_command(env, "seed")
-            self._templates[key] = url
+            self._templates[key] = _set_up(self.new(kind), seed)
         return self._templates[key]
 
     def _ours(self, url):
@@ -83,6 +74,15 @@ class Databases:
             return tables == 0
         with psycopg.connect(self._postgres().dsn(make_url(url).database)) as conn:
             return conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
+
+
+def _set_up(url, seed):
+    """The documented set-up, as a user runs it."""
+    env = backend_env(url)
+    flask_command(env, "db", "upgrade")
+    if seed:
+        flask_command(env, "seed")
+    return url
 
 
 def _sqlite_path(url):

@@ -32,6 +32,7 @@ from testkit.workers import pytest_collection_modifyitems, pytest_xdist_make_sch
 
 DATABASES = ["sqlite", "postgresql"]
 
+
 def pytest_unconfigure(config):
     shutil.rmtree(_HOME, ignore_errors=True)
 

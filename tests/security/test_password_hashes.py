@@ -9,10 +9,9 @@ from testkit.auth import sign_in
 from testkit.gunicorn import backend_env
 
 
-def test_seed_and_signup_hash_with_the_production_parameters(new_database_url, start_server, databases):
+def test_seed_and_signup_hash_with_the_production_parameters(new_database_url, start_server):
     url = new_database_url("sqlite")
-    databases.prepare(url)  # the template, seeded by `flask --app app seed`
-    server = start_server(backend_env(url), workers=1)
+    server = start_server(backend_env(url), workers=1)  # a copy of the template `flask --app app seed` filled
     signup = requests.post(f"{server.url}/api/auth/signup", timeout=10, json={
         "handle": "hashcheck", "display_name": "Hash Check", "email": "hashcheck@cruddur.example",
         "password": "a long enough passphrase"})
