@@ -11,6 +11,18 @@ async function failure(promise) {
   throw new Error('expected the request to fail');
 }
 
+// An API at `url` that never answers (a network error); returns the methods it was sent, in order.
+function unreachable(url) {
+  const methods = [];
+  server.use(
+    http.all(url, ({ request }) => {
+      methods.push(request.method);
+      return HttpResponse.error();
+    }),
+  );
+  return methods;
+}
+
 describe('api client', () => {
   it('returns data and the next-page URL', async () => {
     server.use(
@@ -72,13 +84,7 @@ describe('api client', () => {
 
   it('says so when the browser is offline, without probing', async () => {
     vi.spyOn(window.navigator, 'onLine', 'get').mockReturnValue(false);
-    const methods = [];
-    server.use(
-      http.all(apiUrl('/api/things'), ({ request }) => {
-        methods.push(request.method);
-        return HttpResponse.error();
-      }),
-    );
+    const methods = unreachable(apiUrl('/api/things'));
     const error = await failure(api.get('/api/things'));
     expect(error.errors).toEqual(['browser_offline']);
     expect(methods).toEqual(['GET']);
@@ -132,13 +138,7 @@ describe('api client on the same origin', () => {
 
   it('says the API did not answer, without a probe: the browser withholds nothing from its own origin', async () => {
     const { api: local } = await sameOriginClient();
-    const methods = [];
-    server.use(
-      http.all(here('/api/things'), ({ request }) => {
-        methods.push(request.method);
-        return HttpResponse.error();
-      }),
-    );
+    const methods = unreachable(here('/api/things'));
     const error = await failure(local.get('/api/things'));
     expect(error.errors).toEqual(['backend_unavailable']);
     expect(methods).toEqual(['GET']);
