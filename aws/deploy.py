@@ -17,6 +17,7 @@ Honours AWS_DEFAULT_REGION, the usual credential variables and AWS_ENDPOINT_URL.
 import argparse
 import contextlib
 import sys
+import time
 from pathlib import Path
 
 from botocore.exceptions import ClientError, WaiterError
@@ -79,7 +80,10 @@ class Deployer:
         """Create and print a change set: (name, type, has_changes)."""
         stack, exists = self.stack_name(template), self.outputs(template) is not None
         kind = "UPDATE" if exists else "CREATE"
-        name = f"{stack}-deploy"
+        name = f"deploy-{int(time.time())}"
+        if exists:  # keep what was set by hand (e.g. the Rollbar secret), as CloudFormation would not
+            previous = self.cfn.describe_stacks(StackName=stack)["Stacks"][0].get("Parameters", [])
+            parameters = {p["ParameterKey"]: None for p in previous} | parameters
         self.cfn.create_change_set(
             StackName=stack, ChangeSetName=name, ChangeSetType=kind,
             TemplateBody=(CFN / f"{template}.yaml").read_text(), Capabilities=["CAPABILITY_IAM"],
