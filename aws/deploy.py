@@ -55,6 +55,7 @@ class Deployer:
         self.args = args
         self.cfn = aws_client(session, "cloudformation")
         self.ecs = aws_client(session, "ecs")
+        self.ec2 = aws_client(session, "ec2")
 
     def stack_name(self, template):
         return f"{self.args.prefix}-{template}"
@@ -133,7 +134,7 @@ class Deployer:
         new_stack = self.outputs("service") is None
         backend = a.backend_image or PLACEHOLDER_IMAGE
         params = {
-            "VpcId": upstream["VpcId"], "SubnetIds": upstream["SubnetIds"],
+            "VpcId": upstream["VpcId"], "VpcCidr": upstream["VpcCidr"], "SubnetIds": upstream["SubnetIds"],
             "TaskSecurityGroupId": upstream["TaskSecurityGroupId"], "SecretKeyArn": upstream["SecretKeyArn"],
             "DatabaseUrlArn": upstream["DatabaseUrlArn"], "RedisUrl": upstream["RedisUrl"],
             "TaskImage": backend, "FrontendImage": a.frontend_image or PLACEHOLDER_IMAGE,
@@ -146,8 +147,12 @@ class Deployer:
         return params
 
     def upstream(self):
-        if self.args.vpc_id:
-            return {"VpcId": self.args.vpc_id, "SubnetIds": self.args.subnet_ids}
+        if self.args.vpc_id:  # its range is where the load balancer's nodes are (nginx's NGINX_REAL_IP_FROM)
+            try:
+                [vpc] = self.ec2.describe_vpcs(VpcIds=[self.args.vpc_id])["Vpcs"]
+            except ClientError as err:
+                raise ScriptError(f"--vpc-id {self.args.vpc_id}: {err}") from err
+            return {"VpcId": self.args.vpc_id, "VpcCidr": vpc["CidrBlock"], "SubnetIds": self.args.subnet_ids}
         return self.outputs("network")
 
     def dry_run(self):

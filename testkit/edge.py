@@ -18,6 +18,8 @@ TEMPLATES = FRONTEND / "nginx" / "templates"
 SERVER_PARAMETERS = re.search(r"server \$\{BACKEND_ADDR\} ([^;]*);",
                               (TEMPLATES / "upstream.conf.template").read_text()).group(1)
 FAIL_TIMEOUT_S = int(re.search(r"fail_timeout=(\d+)s", SERVER_PARAMETERS).group(1))
+# The image's NGINX_REAL_IP_FROM: the peers whose X-Forwarded-For nginx believes (real_ip.conf.template).
+REAL_IP_FROM = re.search(r"NGINX_REAL_IP_FROM=(\S+)", (FRONTEND / "Dockerfile").read_text()).group(1)
 
 # The image's own nginx.conf, less what a test does not need: its `events` block
 # (worker_connections 1024, per worker) and the http block that includes every rendered template.
@@ -66,10 +68,13 @@ def _stop(process, timeout=15):
 class Nginx:
     """The shipped server block, rendered as the image renders it, in front of `backends`
     (host:port strings) given as this test's own upstream block; `root` serves the UI's files
-    from another directory than the image's /usr/share/nginx/html."""
+    from another directory than the image's /usr/share/nginx/html. `real_ip_from` is
+    NGINX_REAL_IP_FROM: by default the image's own (frontend-react-js/Dockerfile), which trusts no
+    client's X-Forwarded-For; a test standing for a load balancer passes its proxies' range."""
 
-    def __init__(self, backends, root=None):
+    def __init__(self, backends, root=None, real_ip_from=REAL_IP_FROM):
         self.backends = backends
+        self.real_ip_from = real_ip_from
         self.root = root  # another directory for the UI's files than the image's
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -81,7 +86,8 @@ class Nginx:
         conf_d = self.dir / "conf.d"
         conf_d.mkdir(exist_ok=True)
         (self.dir / "nginx.conf").write_text(MAIN_CONF.format(dir=self.dir))
-        env = {"NGINX_PORT": f"127.0.0.1:{self.port}", "PATH": os.environ["PATH"]}
+        env = {"NGINX_PORT": f"127.0.0.1:{self.port}", "NGINX_REAL_IP_FROM": self.real_ip_from,
+               "PATH": os.environ["PATH"]}
         # Every shipped template, as the image renders them, except the upstream: the test's own
         # replicas stand in for `server ${BACKEND_ADDR}`.
         for template in sorted(TEMPLATES.glob("*.template")):

@@ -31,7 +31,8 @@ def aws(moto_server):
 
     network = deploy("network")
     data = deploy("data", **network)
-    service = deploy("service", VpcId=network["VpcId"], SubnetIds=network["SubnetIds"], **data, **IMAGES)
+    service = deploy("service", VpcId=network["VpcId"], VpcCidr=network["VpcCidr"], SubnetIds=network["SubnetIds"],
+                     **data, **IMAGES)
     yield {"network": network, "data": data, "service": service, **clients}
     server.reset()
 
@@ -86,26 +87,46 @@ def test_redis_for_the_limits_is_reachable_from_the_tasks_only(aws):
     assert aws["data"]["RedisUrl"].startswith("redis://") and aws["data"]["RedisUrl"].endswith(":6379/0")
 
 
-def test_load_balancer_routes_the_api_to_gunicorn_and_the_rest_to_nginx(aws):
+def test_load_balancer_sends_everything_to_nginx_and_nothing_straight_to_gunicorn(aws):
     elbv2 = aws["elbv2"]
-    groups = {g["Port"]: g for g in elbv2.describe_target_groups()["TargetGroups"]}
-    assert groups[4567]["HealthCheckPath"] == "/api/health-check" and groups[3000]["HealthCheckPath"] == "/healthz"
-    for group in groups.values():
-        assert group["TargetType"] == "ip" and group["Matcher"]["HttpCode"] == "200"
+    # One target group: nginx in the backend task. Its health check passes through nginx to
+    # gunicorn, so a task whose gunicorn is down leaves the rotation.
+    [group] = elbv2.describe_target_groups()["TargetGroups"]
+    assert (group["Port"], group["Protocol"], group["TargetType"]) == (3000, "HTTP", "ip")
+    assert group["HealthCheckPath"] == "/api/health-check" and group["Matcher"]["HttpCode"] == "200"
     # moto's CloudFormation drops target group attributes: checked from the template.
-    for logical in ("BackendTargetGroup", "FrontendTargetGroup"):
-        attributes = {a["Key"]: a["Value"] for a in
-                      load("service")["Resources"][logical]["Properties"]["TargetGroupAttributes"]}
-        # Workers stop within 5 s: drain that long and a little more, not the default 300 s.
-        assert 5 < int(attributes["deregistration_delay.timeout_seconds"]) <= 15
+    resources = load("service")["Resources"]
+    assert [k for k, r in resources.items() if r["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup"] == [
+        "BackendTargetGroup"]
+    attributes = {a["Key"]: a["Value"] for a in resources["BackendTargetGroup"]["Properties"]["TargetGroupAttributes"]}
+    # Workers stop within 5 s: drain that long and a little more, not the default 300 s.
+    assert 5 < int(attributes["deregistration_delay.timeout_seconds"]) <= 15
     [balancer] = elbv2.describe_load_balancers()["LoadBalancers"]
     [listener] = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
     assert listener["Port"] == 80  # no certificate given: HTTP, forwarded
-    assert listener["DefaultActions"][0]["TargetGroupArn"] == groups[3000]["TargetGroupArn"]
-    rules = [r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]]
-    [api] = rules
-    assert api["Conditions"][0]["PathPatternConfig"]["Values"] == ["/api/*", "/rollbar/*"]
-    assert api["Actions"][0]["TargetGroupArn"] == groups[4567]["TargetGroupArn"]
+    assert listener["DefaultActions"][0]["TargetGroupArn"] == group["TargetGroupArn"]
+    # No path rule: /api/ and /rollbar/ reach gunicorn only through nginx's buffering and limits.
+    assert [r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]] == []
+    assert not [k for k, r in resources.items() if r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"]
+
+
+def test_only_the_load_balancer_reaches_the_tasks_and_only_on_nginx_port(aws):
+    # moto keeps a standalone ingress rule but loses its source group in the stack: checked from the template.
+    ingress = [r["Properties"] for r in load("service")["Resources"].values()
+               if r["Type"] == "AWS::EC2::SecurityGroupIngress"]
+    to_tasks = [r for r in ingress if r["GroupId"] == {"Ref": "TaskSecurityGroupId"}]
+    assert [(r["FromPort"], r["ToPort"], r["SourceSecurityGroupId"]) for r in to_tasks] == [
+        (3000, 3000, {"Fn::GetAtt": ["LoadBalancerSecurityGroup", "GroupId"]})]
+    assert "SecurityGroupIngress" not in load("data")["Resources"]["TaskSecurityGroup"]["Properties"]
+    # gunicorn's port is in no rule of any group, in either stack.
+    for name in ("data", "service"):
+        for resource in load(name)["Resources"].values():
+            rules = ([resource["Properties"]] if resource["Type"] == "AWS::EC2::SecurityGroupIngress" else
+                     resource["Properties"].get("SecurityGroupIngress", [])
+                     if resource["Type"] == "AWS::EC2::SecurityGroup" else [])
+            assert all(not (r["FromPort"] <= 4567 <= r["ToPort"]) for r in rules), resource
+    tasks = aws["ec2"].describe_security_groups(GroupIds=[aws["data"]["TaskSecurityGroupId"]])["SecurityGroups"][0]
+    assert all(not (p.get("FromPort", 0) <= 4567 <= p.get("ToPort", -1)) for p in tasks["IpPermissions"])
 
 
 def test_with_a_certificate_http_redirects_to_https():
@@ -115,7 +136,11 @@ def test_with_a_certificate_http_redirects_to_https():
     assert forward["Type"] == "forward"
     https = resources["HttpsListener"]
     assert https["Condition"] == "HasCertificate" and https["Properties"]["Port"] == 443
-    assert resources["ApiRoute"]["Properties"]["ListenerArn"]["Fn::If"][1] == {"Ref": "HttpsListener"}
+    assert https["Properties"]["DefaultActions"] == [
+        {"Type": "forward", "TargetGroupArn": {"Ref": "BackendTargetGroup"}}]
+    # The service registers into the target group only once the listener that forwards to it exists.
+    [tag] = resources["BackendService"]["Properties"]["Tags"]
+    assert tag["Value"] == {"Fn::If": ["HasCertificate", {"Ref": "HttpsListener"}, {"Ref": "HttpListener"}]}
 
 
 def _task(aws, family):
@@ -126,7 +151,7 @@ def _template_task(logical):
     return load("service")["Resources"][logical]["Properties"]
 
 
-def test_backend_task_runs_gunicorn_with_the_xray_daemon_beside_it(aws):
+def test_backend_task_runs_nginx_in_front_of_gunicorn_with_the_xray_daemon_beside_it(aws):
     task = _task(aws, "backend-flask")
     assert task["memory"] == "1024"
     # moto's CloudFormation keeps a task definition's family, containers and memory only.
@@ -134,19 +159,35 @@ def test_backend_task_runs_gunicorn_with_the_xray_daemon_beside_it(aws):
     assert template["RequiresCompatibilities"] == ["FARGATE"]
     assert (template["NetworkMode"], template["Cpu"]) == ("awsvpc", "512")
     containers = {c["name"]: c for c in task["containerDefinitions"]}
-    daemon, backend = containers["xray-daemon"], containers["backend-flask"]
+    assert set(containers) == {"xray-daemon", "backend-flask", "nginx"}
+    daemon, backend, nginx = containers["xray-daemon"], containers["backend-flask"], containers["nginx"]
     assert daemon["portMappings"][0]["containerPort"] == 2000 and daemon["portMappings"][0]["protocol"] == "udp"
     env = {e["name"]: e["value"] for e in backend["environment"]}
     assert daemon["command"][-1] == env["AWS_XRAY_DAEMON_ADDRESS"] == "127.0.0.1:2000"
-    assert backend["portMappings"][0]["containerPort"] == 4567 == int(env["PORT"])
     assert backend["image"] == "backend:2" and backend["command"] == ["gunicorn", "app:app"]
     assert "/api/health-check" in backend["healthCheck"]["command"][1]
+    assert f"127.0.0.1:{env['PORT']}/" in backend["healthCheck"]["command"][1]
     assert backend["stopTimeout"] >= 10  # gunicorn's graceful_timeout
     assert env["RATELIMIT_STORAGE_URI"] == aws["data"]["RedisUrl"] and env["CRUDDUR_ENV"] == "production"
     assert env["FRONTEND_URL"] == env["BACKEND_URL"] == aws["service"]["PublicUrl"]
     assert env["CLOUDWATCH_LOG_GROUP"] == "/cruddur-service/app"
     secrets = {s["name"]: s["valueFrom"] for s in backend["secrets"] if s}  # moto keeps AWS::NoValue as null
     assert secrets == {"SECRET_KEY": aws["data"]["SecretKeyArn"], "DATABASE_URL": aws["data"]["DatabaseUrlArn"]}
+    # Only nginx's port is mapped; gunicorn is reached on the task's loopback.
+    assert [m["containerPort"] for c in (backend, nginx) for m in c.get("portMappings", [])] == [3000]
+    assert nginx["image"] == "frontend:2" and nginx["essential"] is True
+    # Exactly what nginx's templates read: the port, gunicorn beside it, and the load balancer's
+    # nodes (the VPC's range), whose X-Forwarded-For names the client.
+    assert {e["name"]: e["value"] for e in nginx["environment"]} == {
+        "NGINX_PORT": "3000", "BACKEND_ADDR": f"127.0.0.1:{env['PORT']}",
+        "NGINX_REAL_IP_FROM": aws["network"]["VpcCidr"]}
+    assert aws["network"]["VpcCidr"] == "10.20.0.0/16"
+    # nginx then appends that client to X-Forwarded-For as the one hop gunicorn trusts.
+    assert env["CRUDDUR_PROXY_HOPS"] == "1"
+    # nginx starts once gunicorn is healthy, and (the dependency reversed) stops before it.
+    assert nginx["dependsOn"] == [{"containerName": "backend-flask", "condition": "HEALTHY"}]
+    assert backend["dependsOn"] == [{"containerName": "xray-daemon", "condition": "START"}]
+    assert 0 < nginx["stopTimeout"] <= backend["stopTimeout"]
     for container in containers.values():
         options = container["logConfiguration"]["options"]
         assert container["logConfiguration"]["logDriver"] == "awslogs"
@@ -165,28 +206,26 @@ def test_migration_and_purge_run_the_cli_never_the_seed(aws):
 def test_log_groups_keep_two_weeks(aws):
     groups = aws["logs"].describe_log_groups(logGroupNamePrefix="/cruddur-service/")["logGroups"]
     assert {g["logGroupName"].rsplit("/", 1)[1]: g["retentionInDays"] for g in groups} == {
-        "backend-flask": 14, "frontend": 14, "tasks": 14, "app": 14}
+        "backend-flask": 14, "tasks": 14, "app": 14}
 
 
-def test_services_run_on_fargate_behind_their_target_groups(aws):
+def test_one_service_runs_on_fargate_behind_the_target_group(aws):
     ecs, cluster = aws["ecs"], aws["service"]["ClusterName"]
-    names = [aws["service"]["BackendServiceName"], aws["service"]["FrontendServiceName"]]
-    backend, frontend = ecs.describe_services(cluster=cluster, services=names)["services"]
-    assert backend["desiredCount"] == frontend["desiredCount"] == 1
+    [backend] = ecs.describe_services(cluster=cluster, services=[aws["service"]["BackendServiceName"]])["services"]
+    assert backend["desiredCount"] == 1
     assert backend["taskDefinition"].endswith("task-definition/cruddur-service-backend-flask:1")
-    assert frontend["taskDefinition"].endswith("task-definition/cruddur-service-frontend:1")
+    assert ecs.list_services(cluster=cluster)["serviceArns"] == [backend["serviceArn"]]
     # moto's CloudFormation keeps a service's cluster, task definition and count only.
     resources = load("service")["Resources"]
-    for logical, container, port, group in (("BackendService", "backend-flask", 4567, "BackendTargetGroup"),
-                                            ("FrontendService", "frontend", 3000, "FrontendTargetGroup")):
-        service = resources[logical]["Properties"]
-        assert service["LaunchType"] == "FARGATE"
-        assert service["LoadBalancers"] == [{"ContainerName": container, "ContainerPort": port,
-                                             "TargetGroupArn": {"Ref": group}}]
-        network = service["NetworkConfiguration"]["AwsvpcConfiguration"]
-        assert network["SecurityGroups"] == [{"Ref": "TaskSecurityGroupId"}]
-        assert service["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
-        assert service["DeploymentConfiguration"]["MinimumHealthyPercent"] == 100
+    assert [k for k, r in resources.items() if r["Type"] == "AWS::ECS::Service"] == ["BackendService"]
+    service = resources["BackendService"]["Properties"]
+    assert service["LaunchType"] == "FARGATE"
+    assert service["LoadBalancers"] == [{"ContainerName": "nginx", "ContainerPort": 3000,
+                                         "TargetGroupArn": {"Ref": "BackendTargetGroup"}}]
+    network = service["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert network["SecurityGroups"] == [{"Ref": "TaskSecurityGroupId"}]
+    assert service["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+    assert service["DeploymentConfiguration"]["MinimumHealthyPercent"] == 100
 
 
 def _role_policy(aws, logical):
@@ -201,8 +240,9 @@ def _role_policy(aws, logical):
 
 def test_one_least_privilege_role_per_task(aws):
     tasks = {logical: _template_task(logical) for logical in
-             ("BackendTaskDefinition", "MigrateTaskDefinition", "PurgeTaskDefinition", "FrontendTaskDefinition")}
-    assert "TaskRoleArn" not in tasks.pop("FrontendTaskDefinition")  # nginx calls no AWS API
+             ("BackendTaskDefinition", "MigrateTaskDefinition", "PurgeTaskDefinition")}
+    defined = [k for k, r in load("service")["Resources"].items() if r["Type"] == "AWS::ECS::TaskDefinition"]
+    assert defined == list(tasks)
     assert [t["TaskRoleArn"] for t in tasks.values()] == [
         {"Fn::GetAtt": [role, "Arn"]} for role in ("BackendTaskRole", "MigrateTaskRole", "PurgeTaskRole")]
     backend = _role_policy(aws, "BackendTaskRole")
@@ -210,7 +250,9 @@ def test_one_least_privilege_role_per_task(aws):
         "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
         "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"}
     assert _role_policy(aws, "MigrateTaskRole") == _role_policy(aws, "PurgeTaskRole") == []
-    for logical in ("AppExecutionRole", "FrontendExecutionRole", "BackendTaskRole", "PurgeSchedulerRole"):
+    assert [k for k, r in load("service")["Resources"].items() if r["Type"] == "AWS::IAM::Role"] == [
+        "AppExecutionRole", "BackendTaskRole", "MigrateTaskRole", "PurgeTaskRole", "PurgeSchedulerRole"]
+    for logical in ("AppExecutionRole", "BackendTaskRole", "PurgeSchedulerRole"):
         for statement in _role_policy(aws, logical):
             actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
             assert all("*" not in a for a in actions), (logical, actions)

@@ -1,8 +1,10 @@
 """Every variable a task definition sets is one its image reads, and none it needs is missing.
 
 The task definitions: those in aws/cfn/*.yaml and aws/ecs/backend-task-definition.json. A container
-running the backend image may set only what `cruddur.config.ENV_VARS` lists; the frontend (nginx)
-only what its templates name; the X-Ray daemon nothing."""
+running the backend image may set only what `cruddur.config.ENV_VARS` lists; nginx (the frontend
+image) only what its templates name, and at least where it listens, where gunicorn is and whose
+X-Forwarded-For it believes (the image's default trusts no one, and would then count every client
+as the load balancer); the X-Ray daemon nothing."""
 import json
 import re
 
@@ -57,7 +59,7 @@ def problems(task, container, image, env, command):
     elif "xray" in str(image):
         unknown, required = set(env), set()
     else:
-        unknown, required = set(env) - NGINX_VARS, {"NGINX_PORT", "BACKEND_ADDR"}
+        unknown, required = set(env) - NGINX_VARS, {"NGINX_PORT", "BACKEND_ADDR", "NGINX_REAL_IP_FROM"}
     return ([f"{task}/{container}: {name} is not a variable its image reads" for name in sorted(unknown)]
             + [f"{task}/{container}: {name} is required and missing" for name in sorted(required - set(env))])
 
@@ -66,7 +68,7 @@ def test_every_task_definition_sets_only_known_and_all_required_variables():
     found = containers()
     assert {(c[0].split(":")[0], c[1]) for c in found} >= {
         ("service.yaml", "backend-flask"), ("service.yaml", "migrate"), ("service.yaml", "purge"),
-        ("service.yaml", "frontend"), ("service.yaml", "xray-daemon"),
+        ("service.yaml", "nginx"), ("service.yaml", "xray-daemon"),
         ("backend-task-definition.json", "backend-flask")}
     assert [p for c in found for p in problems(*c)] == []
 
