@@ -51,7 +51,8 @@ class Upstream:
                 self.arrived[tag] = self.arrived.get(tag, 0) + 1
                 self.condition.notify_all()
                 self.condition.wait_for(lambda: tag in self.released, timeout=HOLD_S)
-        body = json.dumps({"client": environ["REMOTE_ADDR"], "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR")})
+        body = json.dumps({"client": environ["REMOTE_ADDR"], "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR"),
+                           "scheme": environ["wsgi.url_scheme"]})
         start_response("200 OK", [("Content-Type", "application/json")])
         return [body.encode()]
 
@@ -75,9 +76,11 @@ def edge():
     upstream.server.shutdown()
 
 
-def get(url, source, client=None, timeout=HOLD_S + 10):
-    """A GET from `source`; `client` is the X-Forwarded-For it carries (None: none)."""
-    headers = {"Connection": "close"} | ({"X-Forwarded-For": client} if client else {})
+def get(url, source, client=None, proto=None, timeout=HOLD_S + 10):
+    """A GET from `source`; `client` and `proto` are the X-Forwarded-For and X-Forwarded-Proto it
+    carries (None: none)."""
+    headers = ({"Connection": "close"} | ({"X-Forwarded-For": client} if client else {})
+               | ({"X-Forwarded-Proto": proto} if proto else {}))
     with session_from(source) as session:
         return session.get(url, headers=headers, timeout=timeout)
 
@@ -96,14 +99,17 @@ def hold(edge, tag, source, clients):
 def test_nginx_and_the_backend_see_the_client_the_load_balancer_names(edge):
     nginx, _ = edge
     # The load balancer appends the address it saw to what the client sent: only that last one
-    # is the client's. nginx appends it again, and the backend takes that one hop.
-    seen = get(f"{nginx.url}/api/echo", PROXY, "198.51.100.9, 203.0.113.7").json()
-    assert seen == {"client": "203.0.113.7", "forwarded_for": "198.51.100.9, 203.0.113.7, 203.0.113.7"}
+    # is the client's. nginx appends it again, and the backend takes that one hop. The scheme is
+    # the one the client used with the load balancer (HSTS follows it).
+    seen = get(f"{nginx.url}/api/echo", PROXY, "198.51.100.9, 203.0.113.7", "https").json()
+    assert seen == {"client": "203.0.113.7", "forwarded_for": "198.51.100.9, 203.0.113.7, 203.0.113.7",
+                    "scheme": "https"}
     # The load balancer's own health check carries no X-Forwarded-For: the node is the client.
-    assert get(f"{nginx.url}/api/echo", PROXY).json() == {"client": PROXY, "forwarded_for": PROXY}
-    # From outside the proxies' range the header names no one.
-    seen = get(f"{nginx.url}/api/echo", OUTSIDER, "203.0.113.7").json()
-    assert seen == {"client": OUTSIDER, "forwarded_for": f"203.0.113.7, {OUTSIDER}"}
+    seen = get(f"{nginx.url}/api/echo", PROXY).json()
+    assert seen == {"client": PROXY, "forwarded_for": PROXY, "scheme": "http"}
+    # From outside the proxies' range the headers name no one and no scheme.
+    seen = get(f"{nginx.url}/api/echo", OUTSIDER, "203.0.113.7", "https").json()
+    assert seen == {"client": OUTSIDER, "forwarded_for": f"203.0.113.7, {OUTSIDER}", "scheme": "http"}
 
 
 def test_one_client_at_its_limit_leaves_the_others_behind_the_same_proxy_alone(edge):
