@@ -10,7 +10,11 @@ pytest-xdist's own `--dist loadgroup` marks a group by renaming each test's node
 no longer allows (the marks are silently ignored), so the groups come from a scheduler of our own:
 xdist's load-scope scheduler with the grouping rule below. Its extension point (`_split_scope`) is
 xdist's own, so the version is checked."""
+import atexit
 import os
+import sys
+import tempfile
+import threading
 from importlib.metadata import version
 
 import pytest
@@ -54,13 +58,58 @@ def pytest_xdist_make_scheduler(config, log):
     return GroupScheduling(config, log)
 
 
+_PROGRESS = "cruddur_progress_file"  # the workerinput key: where a worker appends its progress lines
+
+
+class _ProgressRelay:
+    """The controller's side: workers append lines to one file, and a thread copies each new line to the
+    controller's standard error as it arrives (the controller's own stream, so a CI log keeps its order)."""
+
+    def __init__(self):
+        descriptor, self.path = tempfile.mkstemp(prefix="cruddur-progress-", suffix=".log")
+        os.close(descriptor)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._copy, name="cruddur-progress", daemon=True)
+        self._thread.start()
+
+    def _copy(self):
+        with open(self.path) as lines:
+            while True:
+                stopping = self._stop.is_set()  # read before the last pass, so nothing is left behind
+                for line in iter(lines.readline, ""):
+                    sys.stderr.write(line)
+                    sys.stderr.flush()
+                if stopping:
+                    return
+                self._stop.wait(0.2)
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=10)
+        os.unlink(self.path)
+
+
+_relay = None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """pytest-xdist's controller, for each worker it starts: where that worker's progress lines go."""
+    global _relay
+    if _relay is None:
+        _relay = _ProgressRelay()
+        atexit.register(_relay.close)  # after the run's last line: copies what is left, removes the file
+    node.workerinput[_PROGRESS] = _relay.path
+
+
 def progress_line(config, text):
     """Print `text` on the run's terminal at once, past pytest's capture, for long set-up work (a cold
-    compose-up build takes minutes). A pytest-xdist worker's own output is captured and never shown, so
-    a worker writes to its controller's standard error instead: the controller is its parent process."""
-    if hasattr(config, "workerinput"):
-        with open(f"/proc/{os.getppid()}/fd/2", "w") as terminal:
-            terminal.write(f"\n[{config.workerinput['workerid']}] {text}\n")
+    compose-up build takes minutes). A pytest-xdist worker's own output is captured and never shown: a
+    worker appends the line to its controller's relay file (one write, so lines never interleave)."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        with open(workerinput[_PROGRESS], "a") as relay:
+            relay.write(f"\n[{workerinput['workerid']}] {text}\n")
         return
     capture = config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled():

@@ -28,7 +28,11 @@ from testkit.gunicorn import Gunicorn  # noqa: E402
 from testkit.postgres import PostgresServer  # noqa: E402
 from testkit.receivers import MotoServer, OTLPReceiver, RollbarReceiver, XRayReceiver  # noqa: E402
 from testkit.sockets import pytest_sessionfinish, pytest_testnodedown  # noqa: E402,F401  (fails a run that leaves a socket open)
-from testkit.workers import pytest_collection_modifyitems, pytest_xdist_make_scheduler  # noqa: E402,F401  (bin/test's workers)
+from testkit.workers import (  # noqa: E402,F401  (bin/test's workers)
+    pytest_collection_modifyitems,
+    pytest_configure_node,
+    pytest_xdist_make_scheduler,
+)
 
 DATABASES = ["sqlite", "postgresql"]
 

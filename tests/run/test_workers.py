@@ -7,7 +7,8 @@ import sys
 
 from .fake_path import ROOT
 
-CONFTEST = "from testkit.workers import pytest_collection_modifyitems, pytest_xdist_make_scheduler  # noqa: F401\n"
+CONFTEST = ("from testkit.workers import pytest_collection_modifyitems, pytest_configure_node, "
+            "pytest_xdist_make_scheduler  # noqa: F401\n")
 RECORD = """import json, os, pathlib
 
 def record(name):
@@ -19,7 +20,7 @@ TESTS = """from tests.record import record
 """ + "".join(f"\ndef test_{i}():\n    record(__name__ + '.{i}')\n" for i in range(6))
 
 
-def _run(tmp_path, files):
+def _run(tmp_path, files, **output):
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "__init__.py").write_text("")
@@ -30,9 +31,9 @@ def _run(tmp_path, files):
         (path.parent / "__init__.py").write_text("")
         path.write_text(TESTS.format(body=body))
     result = subprocess.run([sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), "--rootdir",
-                             str(tmp_path), "-q", "-n", "3", "tests"], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=180)
-    assert result.returncode == 0, result.stdout + result.stderr
+                             str(tmp_path), "-q", "-n", "3", "tests"], cwd=tmp_path, text=True, timeout=180,
+                            **(output or {"capture_output": True}))
+    assert result.returncode == 0, (result.stdout or "") + (result.stderr or "")
     seen = [json.loads(line) for line in (tmp_path / "seen.jsonl").read_text().splitlines()]
     return result, seen
 
@@ -61,3 +62,17 @@ def test_a_workers_progress_line_reaches_the_terminal(tmp_path):
     result, _ = _run(tmp_path, {"compose_up/test_up.py": body})
     [line] = [line for line in result.stderr.splitlines() if "building the images" in line]
     assert line.startswith("[gw") and line.endswith("] building the images")
+
+
+def test_a_progress_line_keeps_what_the_run_wrote_before_it_in_a_log_file(tmp_path):
+    """CI sends the run's output to a file: the worker's line is appended to it, never written over it."""
+    body = ("from testkit.workers import progress_line\n\n"
+            "def test_progress(pytestconfig):\n    progress_line(pytestconfig, 'building the images')\n")
+    log = tmp_path / "run.log"
+    with open(log, "w") as out:
+        out.write("earlier output\n")
+        out.flush()
+        _run(tmp_path, {"compose_up/test_up.py": body}, stdout=out, stderr=out)
+    text = log.read_bytes()
+    assert text.startswith(b"earlier output\n") and b"\0" not in text
+    assert b"] building the images" in text and b"passed" in text
