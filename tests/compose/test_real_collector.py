@@ -123,7 +123,8 @@ def jaeger(jaeger_bin, tmp_path_factory):
             "telemetry": {"metrics": {"level": "none"}, "logs": {"level": "info"}},
         },
         "extensions": {
-            "jaeger_query": {"storage": {"traces": "memstore"},
+            # enable_tracing off: Jaeger's own spans would go to localhost:4317 and stall its shutdown.
+            "jaeger_query": {"storage": {"traces": "memstore"}, "enable_tracing": False,
                              "http": {"endpoint": f"127.0.0.1:{ports['query_http']}"},
                              "grpc": {"endpoint": f"127.0.0.1:{ports['query_grpc']}"}},
             "jaeger_storage": {"backends": {"memstore": {"memory": {"max_traces": 1000}}}},
