@@ -20,7 +20,7 @@ TESTS = """from tests.record import record
 """ + "".join(f"\ndef test_{i}():\n    record(__name__ + '.{i}')\n" for i in range(6))
 
 
-def _run(tmp_path, files, **output):
+def _run(tmp_path, files, workers=3, **output):
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "__init__.py").write_text("")
@@ -31,7 +31,7 @@ def _run(tmp_path, files, **output):
         (path.parent / "__init__.py").write_text("")
         path.write_text(TESTS.format(body=body))
     result = subprocess.run([sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), "--rootdir",
-                             str(tmp_path), "-q", "-n", "3", "tests"], cwd=tmp_path, text=True, timeout=180,
+                             str(tmp_path), "-q", "-n", str(workers), "tests"], cwd=tmp_path, text=True, timeout=180,
                             **(output or {"capture_output": True}))
     assert result.returncode == 0, (result.stdout or "") + (result.stderr or "")
     seen = [json.loads(line) for line in (tmp_path / "seen.jsonl").read_text().splitlines()]
@@ -48,12 +48,14 @@ def test_a_stack_package_and_each_module_run_whole_on_one_worker(tmp_path):
     assert len(seen) == 24
     assert workers.keys() == {"topology", "reliability.test_a", "reliability.test_b"}
     assert all(len(on) == 1 for on in workers.values()), workers
-    # The stack package comes first in the order the scheduler hands groups out (collection order).
-    collected = subprocess.run([sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), "--rootdir",
-                                str(tmp_path), "-q", "--collect-only", "tests"], cwd=tmp_path, capture_output=True,
-                               text=True, timeout=120).stdout.splitlines()
-    order = [line.split("/")[1] for line in collected if line.startswith("tests/")]
-    assert order == ["topology"] * 12 + ["reliability"] * 12
+
+
+def test_the_stack_packages_are_handed_out_first(tmp_path):
+    """On one worker the run order is the order groups are handed out: the stack package (6 tests) before
+    a module with more tests (9), which xdist's own load-scope order would have put first."""
+    more = "".join(f"\ndef test_more_{i}():\n    record(__name__ + '.more{i}')\n" for i in range(3))
+    _, seen = _run(tmp_path, {"reliability/test_big.py": more, "topology/test_small.py": ""}, workers=1)
+    assert [name.split(".")[1] for name, _ in seen] == ["topology"] * 6 + ["reliability"] * 9
 
 
 def test_a_workers_progress_line_reaches_the_terminal(tmp_path):
