@@ -66,6 +66,11 @@ def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack, pl
         page = browser.new_context(base_url=stack.url).new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        api_requests = []  # what the page asked of the API, as Chromium saw it
+        page.on("requestfinished", lambda r: "/api/" in r.url and api_requests.append(
+            f"{r.method} {r.url} -> {r.response().status if r.response() else None}"))
+        page.on("requestfailed", lambda r: "/api/" in r.url and api_requests.append(
+            f"{r.method} {r.url} failed: {r.failure}"))
         page.goto("/signin")
         page.get_by_label("Handle or email").fill("andrewbrown")
         page.get_by_label("Password").fill(DEMO_PASSWORD)
@@ -81,7 +86,8 @@ def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack, pl
         except AssertionError as failure:
             # A cold run under load once showed the crud after posting and not after the reload:
             # what the replicas answered says which step lost it.
-            raise AssertionError(f"{failure}\nthe replicas' /api/activities access lines:\n"
+            raise AssertionError(f"{failure}\nthe page's API requests:\n" + "\n".join(api_requests)
+                                 + "\nthe replicas' /api/activities access lines:\n"
                                  + "\n".join(_activity_access_lines(stack))) from failure
         # The UI batches its spans (a few seconds) and the collector batches again: the page
         # stays open until an export of the browser's has reached the collector's stand-in,
