@@ -1,11 +1,18 @@
-"""Every error response is made here: `{"errors": [codes…]}` with the right status, never a trace."""
+"""Every error response is made here: `{"errors": [codes…], "trace_id": "<32 hex>"}` with the right
+status, never a stack trace. `trace_id` is the request's trace id, the one its access line and its
+`traceresponse` header carry (telemetry/context.py's `trace_ids`, whether OTEL is on, off, or the
+request was not sampled); it is left out when the request has none, never null."""
 import logging
+import re
 
 from flask import jsonify
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .telemetry.context import trace_ids
+
 log = logging.getLogger("cruddur.errors")
+TRACE_ID = re.compile(r"^(?!0{32}$)[0-9a-f]{32}$")
 
 
 class ApiError(Exception):
@@ -25,8 +32,20 @@ def _code_for(exc: HTTPException):
     return (exc.name or "error").lower().replace(" ", "_").replace("'", "")
 
 
+def _trace_id():
+    try:
+        trace_id, _ = trace_ids()
+    except Exception:  # an error answer never fails for want of an id
+        return None
+    return trace_id if trace_id and TRACE_ID.match(trace_id) else None
+
+
 def error_response(status, codes):
-    response = jsonify({"errors": list(codes)})
+    body = {"errors": list(codes)}
+    trace_id = _trace_id()
+    if trace_id:
+        body["trace_id"] = trace_id
+    response = jsonify(body)
     response.status_code = status
     return response
 

@@ -176,8 +176,8 @@ def build(app):
         "openapi": "3.1.0",
         "info": {"title": "Cruddur API", "version": "1",
                  "description": "Cruddur, an ephemeral microblog. JSON in and out; errors are "
-                                "`{\"errors\": [codes]}`. Lists are arrays; the next page is in a "
-                                "`Link: <…>; rel=\"next\"` header."},
+                                "`{\"errors\": [codes], \"trace_id\": \"<32 hex>\"}`. Lists are arrays; the next "
+                                "page is in a `Link: <…>; rel=\"next\"` header."},
         "paths": paths,
         "components": {
             "schemas": _schemas(),

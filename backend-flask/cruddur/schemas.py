@@ -22,6 +22,10 @@ class Closed(BaseModel):
 
 class Errors(Closed):
     errors: list[str] = Field(min_length=1, description="error codes, e.g. message_blank")
+    # Absent (never null) only when the request has no trace id; the default is not published.
+    trace_id: str = Field(None, pattern="^[0-9a-f]{32}$", json_schema_extra=lambda schema: schema.pop("default", None),
+                          description="the request's trace id (as in its `traceresponse` header and its log "
+                                      "lines), to find the request in the trace viewer")
 
 
 class Health(Closed):
