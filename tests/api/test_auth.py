@@ -5,6 +5,7 @@ import jwt
 import pytest
 
 from testkit.auth import DEMO_PASSWORD
+from testkit.errors import error_codes
 
 NEW_USER = {"handle": "Picard", "display_name": "Jean-Luc Picard", "email": "jl@enterprise.example",
             "password": "make-it-so-1701"}
@@ -27,14 +28,14 @@ def test_signup_rejects_taken_handle_and_email(anon):
     taken = dict(NEW_USER, handle="andrewbrown", email="andrewbrown@cruddur.example")
     response = anon.post("/api/auth/signup", taken)
     assert response.status_code == 422
-    assert response.get_json() == {"errors": ["handle_taken", "email_taken"]}
+    assert error_codes(response) == ["handle_taken", "email_taken"]
 
 
 @pytest.mark.parametrize("login,password", [("andrewbrown", "wrong-password"), ("nobody", DEMO_PASSWORD)])
 def test_signin_with_bad_credentials_is_401(anon, login, password):
     response = anon.post("/api/auth/signin", {"login": login, "password": password})
     assert response.status_code == 401
-    assert response.get_json() == {"errors": ["invalid_credentials"]}
+    assert error_codes(response) == ["invalid_credentials"]
 
 
 PRIVATE = [
@@ -51,7 +52,7 @@ PRIVATE = [
 def test_private_routes_need_a_token(anon, method, path):
     response = getattr(anon, method)(path)
     assert response.status_code == 401
-    assert response.get_json() == {"errors": ["authentication_required"]}
+    assert error_codes(response) == ["authentication_required"]
 
 
 def _token(app, **claims):
@@ -73,7 +74,7 @@ def _token(app, **claims):
 def test_bad_tokens_are_401(app, client, make_token, code):
     response = client.get("/api/message_groups", headers={"Authorization": f"Bearer {make_token(app)}"})
     assert response.status_code == 401
-    assert response.get_json() == {"errors": [code]}
+    assert error_codes(response) == [code]
 
 
 def test_non_bearer_scheme_is_401(client):

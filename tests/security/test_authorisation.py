@@ -8,6 +8,7 @@ from cruddur import openapi
 from cruddur.db import db
 from cruddur.models import User
 from testkit.auth import DEMO_PASSWORD
+from testkit.errors import error_codes
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def check_message_groups(andrew, garek, group_uuid):
 def check_conversation(andrew, garek, group_uuid):
     response = garek.get(f"/api/messages/{group_uuid}")
     assert response.status_code == 404
-    assert response.get_json() == {"errors": ["message_group_not_found"]}
+    assert error_codes(response) == ["message_group_not_found"]
     assert andrew.get(f"/api/messages/{group_uuid}").status_code == 200
 
 

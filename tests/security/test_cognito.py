@@ -10,6 +10,7 @@ import requests
 
 from cruddur.db import db
 from testkit.auth import bearer, sign_in
+from testkit.errors import error_codes
 from testkit.gunicorn import backend_env
 from tests.security.cognito_tokens import (
     CLIENT,
@@ -106,7 +107,7 @@ def test_forged_tokens_are_rejected(call, key, attack):
 def test_an_unlinked_cognito_user_is_401_user_not_found(call, key):
     response = call(sign(key, sub=str(uuid.uuid4())))
     assert response.status_code == 401
-    assert response.get_json() == {"errors": ["user_not_found"]}
+    assert error_codes(response) == ["user_not_found"]
 
 
 def test_optional_routes_reject_forgeries_too(call, key):
@@ -151,7 +152,7 @@ def test_gunicorn_reads_cognito_from_the_environment(new_database_url, start_ser
         for _ in range(10):
             response = requests.get(f"{gunicorn.url}/api/message_groups", timeout=10,
                                     headers={"Authorization": f"Bearer {sign(key)}"})
-            assert response.status_code == 401 and response.json() == {"errors": ["user_not_found"]}
+            assert response.status_code == 401 and error_codes(response) == ["user_not_found"]
         assert server.hits == 1
 
 

@@ -4,6 +4,7 @@ import pytest
 import requests
 
 from cruddur.db import db
+from testkit.errors import error_codes
 from testkit.gunicorn import backend_env
 from testkit.outages import TCPBlackhole
 from tests.security.cognito_tokens import (
@@ -60,12 +61,12 @@ def test_a_hanging_jwks_endpoint_costs_at_most_one_fetch_for_any_number_of_forge
         for i, token in enumerate(forged):
             response = session.get(f"{server.url}/api/activities/home", timeout=30,
                                    headers={"Authorization": f"Bearer {token}"})
-            answers.append((response.status_code, response.json()))
+            answers.append((response.status_code, error_codes(response)))
             if i == 5:
                 unsigned_fetches = jwks.connections
         server.stop()
         print(f"{len(forged)} forged tokens against a hanging JWKS: {jwks.connections} fetches")
-        assert answers == [(401, {"errors": ["token_invalid"]})] * len(forged)
+        assert answers == [(401, ["token_invalid"])] * len(forged)
         assert unsigned_fetches == 0
         assert jwks.connections == 1
     assert "Cognito JWKS unreachable" in server.output()

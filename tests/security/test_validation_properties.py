@@ -21,6 +21,7 @@ from cruddur.db import db
 from cruddur.errors import ApiError
 from cruddur.validation import Body, CreateActivityBody, CreateMessageBody, ReplyBody, SigninBody, SignupBody
 from testkit.auth import DEMO_PASSWORD, bearer, sign_in
+from testkit.errors import error_codes
 
 EXAMPLES = int(os.environ.get("VALIDATION_EXAMPLES", "120"))
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
@@ -71,8 +72,7 @@ def api(app):
 
 
 def _codes(response):
-    body = response.get_json()
-    return body["errors"] if response.status_code >= 400 else []
+    return error_codes(response) if response.status_code >= 400 else []
 
 
 def _well_typed(model, name, value):
@@ -143,7 +143,7 @@ def test_a_repeated_query_argument_is_400_name_invalid(api):
         others = [("term", "cloud")] if operation == "/api/activities/search" and name != "term" else []
         response = api["client"].get(_url(api, path, others + [(name, v) for v in values]),
                                      headers=api["auth"] if signed_in else {})
-        assert (response.status_code, response.get_json()) == (400, {"errors": [f"{name}_invalid"]}), values
+        assert (response.status_code, error_codes(response)) == (400, [f"{name}_invalid"]), values
 
     case()
 
@@ -159,9 +159,9 @@ def test_repeated_arguments_the_route_does_not_read_are_ignored(api):
 def test_the_known_repeats(api, query, code):
     response = api["client"].get(f"/api/activities/search?{query}" if "term" in query
                                  else f"/api/activities/search?term=cloud&{query}")
-    assert (response.status_code, response.get_json()) == (400, {"errors": [code]})
+    assert (response.status_code, error_codes(response)) == (400, [code])
     # An empty value is not an absent one: `limit=` is not a number.
-    assert api["client"].get("/api/activities/home?limit=").get_json() == {"errors": ["limit_invalid"]}
+    assert error_codes(api["client"].get("/api/activities/home?limit=")) == ["limit_invalid"]
 
 
 def test_any_single_query_arguments_are_documented_answers(api):
