@@ -67,10 +67,9 @@ def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack, pl
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("console", lambda m: m.type == "error" and errors.append(m.text))
         api_requests = []  # what the page asked of the API, as Chromium saw it
-        page.on("requestfinished", lambda r: "/api/" in r.url and api_requests.append(
-            f"{r.method} {r.url} -> {r.response().status if r.response() else None}"))
+        page.on("requestfinished", lambda r: "/api/" in r.url and api_requests.append(_finished(r)))
         page.on("requestfailed", lambda r: "/api/" in r.url and api_requests.append(
-            f"{r.method} {r.url} failed: {r.failure}"))
+            f"{time.strftime('%H:%M:%S')} {r.method} {r.url} failed: {r.failure}"))
         page.goto("/signin")
         page.get_by_label("Handle or email").fill("andrewbrown")
         page.get_by_label("Password").fill(DEMO_PASSWORD)
@@ -79,13 +78,13 @@ def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack, pl
         expect(navigation.get_by_text("@andrewbrown")).to_be_visible(timeout=20_000)
         message = unique("Hello from compose")
         try:
-            post_crud(page, message)
-            expect(page.get_by_text(message)).to_be_visible(timeout=20_000)
+            post_crud(page, message)  # returns once the API answered 201
+            feed = page.get_by_role("region", name="Home feed")
+            expect(feed.get_by_text(message)).to_be_visible(timeout=20_000)
             page.reload()
-            expect(page.get_by_text(message)).to_be_visible(timeout=20_000)
+            expect(feed.get_by_text(message)).to_be_visible(timeout=20_000)
         except AssertionError as failure:
-            # A cold run under load once showed the crud after posting and not after the reload:
-            # what the replicas answered says which step lost it.
+            # What the browser and the replicas saw says which step lost the crud.
             raise AssertionError(f"{failure}\nthe page's API requests:\n" + "\n".join(api_requests)
                                  + "\nthe replicas' /api/activities access lines:\n"
                                  + "\n".join(_activity_access_lines(stack))) from failure
@@ -101,9 +100,23 @@ def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack, pl
     stack.posted_in_browser = message
 
 
+def _finished(request):
+    """One API request as Chromium saw it: when, what, the status, and for a feed the first cruds."""
+    response = request.response()
+    line = f"{time.strftime('%H:%M:%S')} {request.method} {request.url} -> {response.status if response else None}"
+    if response and request.method == "GET" and "/api/activities/home" in request.url:
+        try:
+            line += f" first: {[item['message'] for item in response.json()['activities'][:2]]}"
+        except Exception as error:  # a diagnostic line never fails the test itself
+            line += f" ({error!r})"
+    return line
+
+
 def _activity_access_lines(stack):
+    """Both replicas' /api/activities access lines, merged in time order, the last 40."""
     lines = stack.logs("backend-flask").splitlines()
-    return [line for line in lines if '"cruddur.access"' in line and "/api/activities" in line][-20:]
+    access = [line for line in lines if '"cruddur.access"' in line and "/api/activities" in line]
+    return sorted(access, key=lambda line: json.loads(line).get("time", ""))[-40:]
 
 
 def _browser_exports(stack):
