@@ -17,6 +17,7 @@ A backend that is unreachable or empty is reported in its own section; the other
 0 when at least one signal was found, 1 when none was, 2 on bad usage (a malformed trace id included).
 Uses the standard library, requests and boto3 only (the dev venv has them)."""
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -606,6 +607,10 @@ def _attrs(values):
     return "  ".join(f"{k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in values.items())
 
 
+def _count(items, noun):
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
 def render_text(report, settings):
     out = [f"trace {report['trace_id']}  (X-Ray {report['xray_trace_id']})", ""]
     problems = report["problems"]
@@ -614,7 +619,7 @@ def render_text(report, settings):
         return [f"  {p}" for p in problems if p.startswith(prefix)]
 
     jaeger = report["jaeger"]
-    out.append(f"== Jaeger ({settings.jaeger_url})" + (f": {len(jaeger['spans'])} spans" if jaeger else ""))
+    out.append(f"== Jaeger ({settings.jaeger_url})" + (f": {_count(jaeger['spans'], 'span')}" if jaeger else ""))
     if jaeger:
         for span in jaeger["spans"]:
             flags = [span["kind"]] if span["kind"] else []
@@ -632,7 +637,7 @@ def render_text(report, settings):
                 f"  {report['links']['cloudwatch_logs']}", ""]
     else:
         xray = report["xray"]
-        out.append(f"== X-Ray ({settings.aws_endpoint})" + (f": {len(xray['segments'])} segments" if xray else ""))
+        out.append(f"== X-Ray ({settings.aws_endpoint})" + (f": {_count(xray['segments'], 'segment')}" if xray else ""))
         if xray:
             def walk(node, depth):
                 parts = [f"{'  ' * (depth + 1)}{node['name']}"]
@@ -656,9 +661,10 @@ def render_text(report, settings):
         out.extend(section_problems("X-Ray"))
         out.append("")
         logs = report["logs"]
-        out.append(f"== CloudWatch Logs {settings.log_group}" + (f": {len(logs)} lines" if logs else ""))
-        for line in logs:
-            out.append(f"  {line['timestamp']}  {line['stream']}  {json.dumps(line['message'], sort_keys=False)}")
+        out.append(f"== CloudWatch Logs {settings.log_group}" + (f": {_count(logs, 'line')}" if logs else ""))
+        for line in logs:  # the ids are the heading's; --json keeps them
+            rest = {k: v for k, v in line["message"].items() if k not in ("trace_id", "xray_trace_id")}
+            out.append(f"  {line['timestamp']}  {line['stream']}  {json.dumps(rest)}")
         out.extend(section_problems(f"CloudWatch Logs group {settings.log_group} "))
         out.append("")
 
@@ -667,7 +673,7 @@ def render_text(report, settings):
     else:
         items = report["rollbar"]
         out.append(f"== Rollbar (local sink, CloudWatch Logs {ROLLBAR_LOG_GROUP})"
-                   + (f": {len(items)} items" if items else ""))
+                   + (f": {_count(items, 'item')}" if items else ""))
         for item in items:
             what = ": ".join(str(x) for x in (item["exception_class"], item["message"]) if x) or "(no message)"
             request = " ".join(str(x) for x in (item["method"], item["path"]) if x) or "(no request)"
@@ -717,7 +723,8 @@ def main(argv=None, environ=None, stdout=None, stderr=None):
     environ = os.environ if environ is None else environ
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     try:
-        args = parse_args(argv)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):  # argparse's usage, --help
+            args = parse_args(argv)
         trace_id = None if args.trace == "last" else parse_trace_id(args.trace)
     except UsageError as exc:
         print(f"bin/trace: {exc}", file=stderr)
