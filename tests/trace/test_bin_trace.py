@@ -395,3 +395,20 @@ def test_the_bin_trace_launcher(traces, local_env):
     bad = subprocess.run([str(BIN_TRACE), "not-an-id"], env=env, capture_output=True, text=True, timeout=60,
                          check=False)
     assert bad.returncode == 2 and "not a trace id" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_page_cap_bounds_a_large_group(traces, moto, local_env):
+    """More events than one FilterLogEvents page (10,000) match: --max-pages 1 reads one page and says so."""
+    a, logs = traces["a"], moto.client("logs")
+    logs.create_log_group(logGroupName="cruddur-busy")
+    now = int(time.time() * 1000)
+    line = json.dumps({"logger": "cruddur.services", "message": "busy", "trace_id": a})
+    for batch in range(2):
+        put_events(logs, "cruddur-busy", f"host-{batch}",
+                   [(now - 600_000 + batch * 300_000 + i, line) for i in range(5_100)])
+    capped = json.loads(run(a, "--json", "--log-group", "cruddur-busy", "--max-pages", "1", env=local_env).out)
+    assert len(capped["logs"]) == 10_000
+    assert ("CloudWatch Logs group cruddur-busy at " + moto.url + ": stopped after 1 pages (--max-pages); "
+            "narrow --since") in capped["problems"]
+    whole = json.loads(run(a, "--json", "--log-group", "cruddur-busy", env=local_env).out)
+    assert len(whole["logs"]) == 10_200 and not any("stopped after" in p for p in whole["problems"])
