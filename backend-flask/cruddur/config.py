@@ -48,9 +48,13 @@ ENV_VARS = (
     ("AWS_SESSION_TOKEN", "", "AWS temporary credentials (read by boto3)"),
     ("AWS_ENDPOINT_URL", "", "AWS endpoint override, e.g. an emulator"),
     ("CLOUDWATCH_LOG_GROUP", "", "CloudWatch Logs group; logs ship when set"),
+    ("CRUDDUR_LOCAL_AWS_URL", "", "a local AWS endpoint (moto) for CloudWatch Logs, used only while no AWS "
+                                  "credentials and no AWS_ENDPOINT_URL are set (docker compose sets it)"),
     ("ROLLBAR_ACCESS_TOKEN", "", "Rollbar server token; errors report when set"),
     ("ROLLBAR_ENVIRONMENT", "development", "Rollbar environment"),
     ("ROLLBAR_ENDPOINT", "https://api.rollbar.com/api/1/", "Rollbar API base"),
+    ("CRUDDUR_LOCAL_ROLLBAR_URL", "", "a local Rollbar sink's API base, used only while ROLLBAR_ACCESS_TOKEN "
+                                      "is unset (docker compose sets it)"),
     ("CRUDDUR_FAULTS", "", "fault injection: <service>:error or <service>:delay=<ms>"),
     ("CRUDDUR_VERSION", "", "code version reported to Rollbar; unset: the git commit, else dev"),
     ("AWS_COGNITO_USER_POOL_ID", "", "Cognito user pool, e.g. us-east-1_AbC123; with the client id, "
@@ -95,7 +99,13 @@ CONFIG_KEYS = {
     "CRUDDUR_WRITE_LIMIT_PER_USER": "WRITE_LIMIT_PER_USER",
     "CRUDDUR_PROXY_HOPS": "PROXY_HOPS",
     "CRUDDUR_STATEMENT_TIMEOUT_MS": "STATEMENT_TIMEOUT_MS",
+    "CRUDDUR_LOCAL_AWS_URL": "LOCAL_AWS_URL",
+    "CRUDDUR_LOCAL_ROLLBAR_URL": "LOCAL_ROLLBAR_URL",
 }
+
+# The local stack's stand-ins for the cloud take over only where the real service is not configured.
+LOCAL_REGION = "us-east-1"
+LOCAL_ROLLBAR_TOKEN = "cruddur-local-sink"  # not a secret: the local sink accepts any token
 
 SECRET_KEY_MIN_BYTES = 32  # HS256 tokens and signed cursors; RFC 7518 asks for a key as long as the hash
 DEFAULTS = {name: default for name, default, _meaning in ENV_VARS}
@@ -160,6 +170,7 @@ class Config:
             raise ConfigError(f"SECRET_KEY is {len(self.SECRET_KEY.encode())} bytes; CRUDDUR_ENV=production "
                               f"needs at least {SECRET_KEY_MIN_BYTES} (e.g. python -c 'import secrets; "
                               f"print(secrets.token_urlsafe(48))')")
+        self._use_local_services(env)
         self.PROXY_HOPS = self._hops(self.PROXY_HOPS)
         self.STATEMENT_TIMEOUT_MS = _whole_number("CRUDDUR_STATEMENT_TIMEOUT_MS", str(self.STATEMENT_TIMEOUT_MS),
                                                   0, 600_000)
@@ -171,6 +182,18 @@ class Config:
         self.PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
         self.PAGE_LIMIT_DEFAULT = 20
         self.PAGE_LIMIT_MAX = 100
+
+    def _use_local_services(self, env):
+        """docker compose with no account: CloudWatch Logs go to the local AWS (moto) with local
+        credentials, and Rollbar items to the local sink. A real AWS credential, an explicit
+        AWS_ENDPOINT_URL or a Rollbar token each keeps its real service."""
+        self.LOCAL_AWS = bool(self.LOCAL_AWS_URL and not env.get("AWS_ACCESS_KEY_ID") and not self.AWS_ENDPOINT_URL)
+        if self.LOCAL_AWS:
+            self.AWS_ENDPOINT_URL = self.LOCAL_AWS_URL
+            self.AWS_DEFAULT_REGION = self.AWS_DEFAULT_REGION or LOCAL_REGION
+        if self.LOCAL_ROLLBAR_URL and not self.ROLLBAR_ACCESS_TOKEN:
+            self.ROLLBAR_ACCESS_TOKEN = LOCAL_ROLLBAR_TOKEN
+            self.ROLLBAR_ENDPOINT = self.LOCAL_ROLLBAR_URL
 
     @staticmethod
     def _hops(value):

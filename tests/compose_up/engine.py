@@ -9,6 +9,9 @@
 - Images: no registry is reachable, so a Debian 12 base is made with debootstrap and
   `docker import`, and the stand-ins in standins/ are built on it, tagged with the exact names
   the project's Dockerfiles and compose file pin. Everything is cached, keyed by its recipe.
+  Two of them carry real programs: `golang` is the machine's Go toolchain (the collector's
+  Dockerfile builds Cruddur's collector with it), and `jaeger` is Jaeger v2 built from its Go
+  module (testkit/go_programs.py).
 """
 import hashlib
 import os
@@ -20,6 +23,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from testkit import go_programs
 
 HERE = Path(__file__).resolve().parent
 STANDINS = HERE / "standins"
@@ -37,7 +42,11 @@ STANDIN_IMAGES = {
     "nginxinc/nginx-unprivileged:1.29.4-alpine": "nginx",
     "postgres:15.13-alpine": "postgres",
     "redis:7.4.2-alpine": "redis",
+    "busybox:1.37.0-musl": "busybox",
+    "golang:1.26.8-bookworm": "golang",
+    "jaegertracing/jaeger:2.12.0": "jaeger",
 }
+GO_ROOT = Path("/usr/local/go")  # the machine's Go, as the golang stand-in's toolchain
 RECEIVERS = "receivers"
 
 
@@ -189,11 +198,37 @@ class Engine:
         (work / "ctx" / "node" / "bin" / "node").chmod(0o755)
         return work
 
+    def _golang_context(self, folder):
+        work = Path(tempfile.mkdtemp(prefix="cruddur-golang-"))
+        shutil.copytree(folder, work / "ctx")
+        shutil.copytree(GO_ROOT, work / "ctx" / "go", symlinks=True)
+        return work
+
+    def _jaeger_context(self, folder):
+        work = Path(tempfile.mkdtemp(prefix="cruddur-jaeger-"))
+        shutil.copytree(folder, work / "ctx")
+        shutil.copy2(self._jaeger_binary(), work / "ctx" / "jaeger")
+        return work
+
+    def _jaeger_binary(self):
+        return go_programs.jaeger(progress=self.progress).path
+
+    def _recipe_extra(self, name):
+        """What else a stand-in's image is made of, besides its folder: its key follows it."""
+        if name == "node":
+            return NODE_VERSION
+        if name == "golang":
+            return (GO_ROOT / "VERSION").read_text().splitlines()[0]
+        if name == "jaeger":
+            return self._jaeger_binary().name  # program, version and recipe digest
+        return ""
+
     def _build_standin(self, name, key):
         tag = f"cruddur-standin-{name}:{key}"
         if not self.has_image(tag):
             self.progress(f"building the {name} stand-in")
-            work = self._node_context(STANDINS / name) if name == "node" else None
+            contexts = {"node": self._node_context, "golang": self._golang_context, "jaeger": self._jaeger_context}
+            work = contexts[name](STANDINS / name) if name in contexts else None
             try:
                 self.docker("build", "--network", "host", "-t", tag, work / "ctx" if work else STANDINS / name,
                             timeout=1200)
@@ -206,7 +241,7 @@ class Engine:
         """Every stand-in, tagged with its upstream name; the builds mostly wait on downloads, so
         they run side by side (the receivers after the Python stand-in they are built on)."""
         base = self.base_image()
-        keys = {name: _digest(base, STANDINS / name, NODE_VERSION if name == "node" else "")
+        keys = {name: _digest(base, STANDINS / name, self._recipe_extra(name))
                 for name in [*STANDIN_IMAGES.values(), RECEIVERS]}
         with ThreadPoolExecutor(3) as pool:
             futures = {name: pool.submit(self._build_standin, name, key)

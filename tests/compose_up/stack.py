@@ -8,7 +8,10 @@ from testkit.net import free_port
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 PROJECT = "cruddur-compose-up"
-MOTO_UPSTREAM = "motoserver/moto:5.2.5"
+HONEYCOMB_TEST_KEY = "cruddur-compose-up-test-key"  # reaches only the Honeycomb stand-in
+# One service faults on purpose, for a Rollbar item: the notifications feed, which no other
+# compose-up test reads.
+FAULTS = "notifications_activities:error"
 
 
 class Stack:
@@ -21,7 +24,7 @@ class Stack:
         if not self.upstream:
             files.append(HERE / "compose.receivers.yml")
         self.files = [arg for path in files for arg in ("-f", str(path))]
-        self.ports = {name: free_port() for name in ("ui", "collector", "moto", "jaeger")}
+        self.ports = {name: free_port() for name in ("ui", "collector", "moto", "jaeger", "rollbar")}
         self.url = f"http://localhost:{self.ports['ui']}"
         self.captured = captured
         self.env = {
@@ -29,15 +32,19 @@ class Stack:
             "CRUDDUR_TEST_COLLECTOR_PORT": str(self.ports["collector"]),
             "CRUDDUR_TEST_MOTO_PORT": str(self.ports["moto"]),
             "CRUDDUR_TEST_JAEGER_PORT": str(self.ports["jaeger"]),
+            "CRUDDUR_TEST_ROLLBAR_PORT": str(self.ports["rollbar"]),
             "CRUDDUR_TEST_RECEIVERS": receivers_image or "",
-            "CRUDDUR_TEST_MOTO_IMAGE": MOTO_UPSTREAM if self.upstream else receivers_image,
             "CRUDDUR_TEST_CAPTURED": str(captured),
-            # What a user exports for their own URLs and keys; here they point at the stand-ins.
+            # What a user exports for their own URLs; no AWS credentials and no Rollbar token.
             "FRONTEND_URL": self.url, "BACKEND_URL": self.url,
             "OTEL_COLLECTOR_URL": f"http://localhost:{self.ports['collector']}",
-            "AWS_ENDPOINT_URL": "http://moto:5000", "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "CRUDDUR_FAULTS": FAULTS,
         }
+        if not self.upstream:  # a Honeycomb key, with Honeycomb's endpoint at its stand-in
+            self.env.update(HONEYCOMB_API_KEY=HONEYCOMB_TEST_KEY, HONEYCOMB_ENDPOINT="http://honeycomb:4318")
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
+                     "AWS_PROFILE", "ROLLBAR_ACCESS_TOKEN", "HONEYCOMB_API_KEY"):
+            self.env.setdefault(name, "")  # the test's own shell must not leak an account in
 
     def compose(self, *args, timeout=1200, check=True):
         return self.engine.compose("-p", PROJECT, *self.files, *args, env=self.env, timeout=timeout, check=check)
@@ -83,6 +90,13 @@ class Stack:
     def captured_files(self, role):
         folder = self.captured / role
         return [path.read_bytes() for path in sorted(folder.glob("*.bin"))] if folder.exists() else []
+
+    def captured_requests(self, role):
+        """(headers, body) of each request a receiver kept with its headers (the Honeycomb stand-in)."""
+        folder = self.captured / role
+        paths = sorted(folder.glob("*.bin")) if folder.exists() else []
+        return [(json.loads(path.with_suffix(".headers.json").read_text()), path.read_bytes())
+                for path in paths if path.with_suffix(".headers.json").exists()]
 
     def down(self, *args):
         return self.compose("down", "--timeout", "20", *args, check=False)

@@ -1,7 +1,11 @@
 """`docker compose up --build` run for real: the project's images built from its Dockerfiles, the
-stack started from the real docker-compose.yml, a browser through the published port, and the
-signals on the wire at the stand-in receivers. The tests run in order; the last stops the stack."""
+stack started from the real docker-compose.yml, a browser through the published port, and every
+signal read back where a person with no account looks: the real collector into the real Jaeger
+(and Honeycomb's stand-in), X-Ray and CloudWatch Logs in the local AWS, Rollbar items in the local
+sink, and `bin/trace` printing all four. The tests run in order; the last stops the stack."""
 import json
+import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -12,19 +16,21 @@ from playwright.sync_api import expect
 
 from testkit.auth import DEMO_PASSWORD, bearer, sign_in
 from testkit.frontend import CHROMIUM, CHROMIUM_ARGS
-from testkit.receivers import otlp_spans, wait_until, xray_documents, xray_id
+from testkit.receivers import otlp_spans, wait_until, xray_id
+from tests.compose_up.stack import HONEYCOMB_TEST_KEY
 from tests.e2e.actions import post_crud, unique
 
 pytestmark = pytest.mark.timeout(2400)  # a cold run builds every image
 
+REPO = Path(__file__).resolve().parents[2]
 SERVICES = {"migrate", "purger", "backend-flask", "frontend-react-js", "db", "redis", "xray-daemon", "otel-collector",
-            "jaeger", "moto"}
-RULE = json.loads((Path(__file__).resolve().parents[2] / "aws" / "json" / "xray.json").read_text())
+            "jaeger", "moto", "rollbar-sink"}
+RULE = json.loads((REPO / "aws" / "json" / "xray.json").read_text())
 
 
 def test_every_service_is_healthy_by_its_own_healthcheck(stack):
     containers = stack.containers()
-    assert {stack.service(c) for c in containers} == SERVICES
+    assert {stack.service(c) for c in containers} == SERVICES | (set() if stack.upstream else {"honeycomb"})
     for container in containers:
         state, name = container["State"], container["Name"]
         if stack.service(container) == "migrate":
@@ -78,7 +84,8 @@ def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack, pl
         expect(navigation.get_by_text("@andrewbrown")).to_be_visible(timeout=20_000)
         message = unique("Hello from compose")
         try:
-            post_crud(page, message)  # returns once the API answered 201
+            with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/api/activities")) as sent:
+                post_crud(page, message)  # returns once the API answered 201
             feed = page.get_by_role("region", name="Home feed")
             expect(feed.get_by_text(message)).to_be_visible(timeout=20_000)
             page.reload()
@@ -88,12 +95,14 @@ def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack, pl
             raise AssertionError(f"{failure}\nthe page's API requests:\n" + "\n".join(api_requests)
                                  + "\nthe replicas' /api/activities access lines:\n"
                                  + "\n".join(_activity_access_lines(stack))) from failure
-        # The UI batches its spans (a few seconds) and the collector batches again: the page
-        # stays open until an export of the browser's has reached the collector's stand-in,
-        # rather than being closed with its last batch in flight (a run once lost it).
+        # The browser started the POST's trace (its traceparent); the backend joined it.
+        stack.browser_trace_id = sent.value.all_headers()["traceparent"].split("-")[1]
+        # The UI batches its spans (a few seconds) and the collector batches again: the page stays
+        # open until the browser's span of the POST is in Jaeger, rather than being closed with its
+        # last batch in flight.
         if not stack.upstream:
-            assert wait_until(lambda: _browser_exports(stack), timeout=60), \
-                "the browser's spans reach the collector's published port"
+            assert wait_until(lambda: "frontend-react-js" in _jaeger_services(stack, stack.browser_trace_id),
+                              timeout=60), "the browser's span reaches Jaeger through the collector's published port"
     finally:
         browser.close()
     assert errors == []
@@ -119,65 +128,130 @@ def _activity_access_lines(stack):
     return sorted(access, key=lambda line: json.loads(line).get("time", ""))[-40:]
 
 
-def _browser_exports(stack):
-    """What the UI exported (OTLP/HTTP JSON) as the collector's stand-in captured it."""
-    return [b for b in stack.captured_files("collector") if b.lstrip().startswith(b"{")]
+def _jaeger_trace(stack, trace_id):
+    """The trace as Jaeger's query API returns it: {span name: service name}, empty when unknown."""
+    with requests.get(f"http://127.0.0.1:{stack.ports['jaeger']}/api/traces/{trace_id}", timeout=5) as answer:
+        if not answer.ok:
+            return {}
+        return {span["operationName"]: trace["processes"][span["processID"]]["serviceName"]
+                for trace in answer.json().get("data") or [] for span in trace["spans"]}
 
 
-def _spans_and_segments_at_the_stand_ins(stack, trace_id):
-    def backend_spans():
-        bodies = [b for b in stack.captured_files("collector") if not b.lstrip().startswith(b"{")]
-        return [s for s in otlp_spans(bodies) if s["trace_id"] == trace_id]
+def _jaeger_services(stack, trace_id):
+    return set(_jaeger_trace(stack, trace_id).values())
 
-    assert wait_until(lambda: any(s["kind"] == "SERVER" for s in backend_spans()), timeout=30)
-    assert {s["resource"]["service.name"] for s in backend_spans()} == {"backend-flask"}
-    assert "search_activities" in {s["name"] for s in backend_spans()}
-    assert _browser_exports(stack), "the browser's spans reach the collector's published port"
 
-    def segment_of(trace):
-        return wait_until(lambda: any(d["name"] == "backend-flask" and d.get("trace_id") == xray_id(trace)
-                                      for d in xray_documents(stack.captured_files("xray"))), timeout=30)
+def _aws(stack, service):
+    """A client of the local AWS as a person reads it: its published port, any credentials."""
+    return boto3.client(service, endpoint_url=f"http://127.0.0.1:{stack.ports['moto']}", region_name="us-east-1",
+                        aws_access_key_id="local", aws_secret_access_key="local")
+
+
+def _xray_segments(stack, trace_id):
+    traces = _aws(stack, "xray").batch_get_traces(TraceIds=[xray_id(trace_id)])["Traces"]
+    return [json.loads(segment["Document"]) for trace in traces for segment in trace["Segments"]]
+
+
+def _log_lines(stack, trace_id, group="cruddur"):
+    logs = _aws(stack, "logs")
+    try:
+        events = logs.filter_log_events(logGroupName=group, filterPattern=f'"{trace_id}"')["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+    return [json.loads(e["message"]) for e in events if e["message"].startswith("{")]
+
+
+def _rollbar_items(stack):
+    """The local Rollbar sink's items, as a person reads them: GET /items.jsonl on its port."""
+    with requests.get(f"http://127.0.0.1:{stack.ports['rollbar']}/items.jsonl", timeout=5) as answer:
+        answer.raise_for_status()
+        return [json.loads(json.loads(line)["body"]) for line in answer.text.splitlines() if line.strip()]
+
+
+def test_the_browsers_request_is_in_jaeger_xray_and_cloudwatch(stack):
+    """One request made by Chromium signed in: its trace in Jaeger, its segment in the local AWS's
+    X-Ray API, its access line in the local AWS's CloudWatch Logs, and in Honeycomb's stand-in."""
+    trace_id = stack.browser_trace_id
+    if stack.upstream:  # the real daemon uploads to the local AWS too; Honeycomb has no stand-in
+        assert wait_until(lambda: "create_activity" in _jaeger_trace(stack, trace_id), timeout=60)
+        return
+    assert wait_until(lambda: _jaeger_trace(stack, trace_id).get("create_activity") == "backend-flask", timeout=60)
+    spans = _jaeger_trace(stack, trace_id)
+    assert set(spans.values()) == {"frontend-react-js", "backend-flask"}, spans
+    assert "POST /api/activities" in spans, spans  # the backend's SERVER span
 
     # Segments are UDP datagrams that Cruddur drops rather than wait for (a busy daemon, a full
-    # buffer on a loaded host): one lost datagram is not a failure, a backend that sends none is.
+    # buffer on a loaded host): the browser's one request may lose its segment, which is not a
+    # failure; a backend that sends none is. A lost one is looked for again on a few searches.
+    def segment(trace):
+        return wait_until(lambda: [d for d in _xray_segments(stack, trace) if d["name"] == "backend-flask"], timeout=30)
+
+    segment_trace = trace_id
     for _ in range(3):
-        if segment_of(trace_id):
-            return
+        found = segment(segment_trace)
+        if found:
+            break
         with requests.get(f"{stack.url}/api/activities/search?term=compose", timeout=10) as again:
-            trace_id = again.headers["traceresponse"].split("-")[1]
-    raise AssertionError("no X-Ray segment from backend-flask reached the daemon stand-in")
+            segment_trace = again.headers["traceresponse"].split("-")[1]
+    assert found, "no X-Ray segment from backend-flask reached the local AWS's X-Ray API"
+    subsegments = {sub["name"] for document in found for sub in document.get("subsegments", [])}
+    assert subsegments & {"create_activity", "search_activities"}, found
+    stack.xray_trace_id = segment_trace
+
+    def posted():
+        return [line for line in _log_lines(stack, trace_id) if line.get("method") == "POST"]
+
+    assert wait_until(posted, timeout=30)
+    line = posted()[0]
+    assert (line["path"], line["status"], line["user"]) == ("/api/activities", 201, "andrewbrown")
+    assert line["xray_trace_id"] == xray_id(trace_id) and line["client"] not in (None, "")
+
+    # The collector sends the same spans to Honeycomb's endpoint with the key in its header.
+    def at_honeycomb():
+        return [(headers, span) for headers, body in stack.captured_requests("honeycomb")
+                for span in otlp_spans([body]) if span["trace_id"] == trace_id]
+
+    assert wait_until(lambda: {s["resource"]["service.name"] for _, s in at_honeycomb()}
+                      == {"frontend-react-js", "backend-flask"}, timeout=30), at_honeycomb()
+    assert {headers.get("x-honeycomb-team") for headers, _ in at_honeycomb()} == {HONEYCOMB_TEST_KEY}
 
 
-def test_spans_segments_and_log_lines_reach_the_receivers(stack):
-    with requests.Session() as session:
-        response = session.get(f"{stack.url}/api/activities/search?term=compose", timeout=10)
-    assert response.status_code == 200
-    trace_id = response.headers["traceresponse"].split("-")[1]
-
+def test_a_fault_leaves_a_rollbar_item_in_the_local_sink_and_bin_trace_prints_all_four(stack):
     if stack.upstream:
-        # The real collector exports to Jaeger; the real daemon uploads to AWS, out of reach here.
-        def in_jaeger():
-            url = f"http://127.0.0.1:{stack.ports['jaeger']}/api/traces/{trace_id}"
-            with requests.get(url, timeout=5) as answer:
-                return answer.ok and any(s["operationName"] == "search_activities"
-                                         for t in answer.json().get("data", []) for s in t["spans"])
+        pytest.skip("the upstream mode reads Jaeger only")
+    headers = bearer(sign_in("andrewbrown", url=stack.url))
+    with requests.get(f"{stack.url}/api/activities/notifications", headers=headers, timeout=10) as answer:
+        assert answer.status_code == 500  # CRUDDUR_FAULTS=notifications_activities:error (stack.py)
+        trace_id = answer.headers["traceresponse"].split("-")[1]
+    items = wait_until(lambda: [i for i in _rollbar_items(stack) if i["data"].get("custom", {}).get("trace_id")
+                                == trace_id], timeout=30)
+    assert items, _rollbar_items(stack)[-3:]
+    data = items[0]["data"]
+    assert data["person"]["username"] == "andrewbrown" and data["environment"] == "development"
+    assert data["request"]["url"].endswith("/api/activities/notifications")
+    assert headers["Authorization"].split()[1] not in json.dumps(items[0])  # the bearer token is scrubbed
 
-        assert wait_until(in_jaeger, timeout=60)
-    else:
-        _spans_and_segments_at_the_stand_ins(stack, trace_id)
-    logs = boto3.client("logs", endpoint_url=f"http://127.0.0.1:{stack.ports['moto']}", region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    # bin/trace, as a person runs it against the published ports, prints the browser's request's
+    # trace, segment and log lines, and the fault's Rollbar item.
+    env = {**os.environ, "CRUDDUR_JAEGER_URL": f"http://127.0.0.1:{stack.ports['jaeger']}",
+           "AWS_ENDPOINT_URL": f"http://127.0.0.1:{stack.ports['moto']}",
+           "CRUDDUR_ROLLBAR_SINK_URL": f"http://127.0.0.1:{stack.ports['rollbar']}"}
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ROLLBAR_ACCESS_TOKEN", "HONEYCOMB_API_KEY"):
+        env.pop(name, None)
 
-    def logged():
-        try:
-            events = logs.filter_log_events(logGroupName="cruddur")["events"]
-        except logs.exceptions.ResourceNotFoundException:
-            return []
-        return [json.loads(e["message"]) for e in events if trace_id in e["message"]]
+    def trace(trace):
+        done = subprocess.run([str(REPO / "bin" / "trace"), trace, "--json"], env=env, capture_output=True,
+                              text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
 
-    assert wait_until(lambda: any(line.get("path") == "/api/activities/search" for line in logged()), timeout=30)
-    line = next(line for line in logged() if line.get("path") == "/api/activities/search")
-    assert line["xray_trace_id"] == f"1-{trace_id[:8]}-{trace_id[8:]}" and line["client"] not in (None, "")
+    faulty = trace(trace_id)
+    assert [item["trace_id"] for item in faulty["rollbar"]] == [trace_id], faulty
+    browser = trace(stack.browser_trace_id)
+    assert browser["jaeger"] and browser["logs"], browser
+    assert browser["xray"] or stack.xray_trace_id != stack.browser_trace_id, browser
+    if stack.xray_trace_id != stack.browser_trace_id:
+        assert trace(stack.xray_trace_id)["xray"]
 
 
 def test_the_xray_rules_in_effect_are_the_committed_ones(stack):

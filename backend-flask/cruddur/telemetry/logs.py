@@ -97,6 +97,9 @@ class Logs:
         self.group = config["CLOUDWATCH_LOG_GROUP"] or None
         self.region = config["AWS_DEFAULT_REGION"] or None
         self.endpoint_url = config["AWS_ENDPOINT_URL"] or None
+        # The local AWS (config.py) takes any credentials; real ones come from boto3's own chain.
+        self.credentials = ({"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+                            if config.get("LOCAL_AWS") else {})
         self.owner = owner
         self.cloudwatch = self.closing = self.pid = None
         self.warned = False
@@ -104,7 +107,7 @@ class Logs:
     def _aws_ready(self):
         import boto3
 
-        session = boto3.Session(region_name=self.region)
+        session = boto3.Session(region_name=self.region, **self.credentials)
         missing = [what for what, ok in (("region", session.region_name), ("credentials", session.get_credentials()))
                    if not ok]
         if missing and not self.warned:
@@ -125,7 +128,7 @@ class Logs:
             root.removeHandler(self.cloudwatch)
         # watchtower builds well-formed PutLogEvents calls; botocore need not re-validate every event.
         # Credentials come from boto3's own chain (environment, profile, instance role).
-        client = boto3.client("logs", region_name=self.region, endpoint_url=self.endpoint_url,
+        client = boto3.client("logs", region_name=self.region, endpoint_url=self.endpoint_url, **self.credentials,
                               config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 2},
                                             parameter_validation=False))
         handler = patches.bounded_cloudwatch_handler(MAX_QUEUED_LINES)(

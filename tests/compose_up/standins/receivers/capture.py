@@ -1,11 +1,18 @@
 """Receivers for the compose-up test: each role records what arrives, byte for byte, as files
 under /captured/<role>/ (a directory the test mounts), and answers like the real service.
 
-  collector  OTLP/HTTP on 4318 (POST /v1/traces, CORS for the browser), health on 13133
-  xray       UDP datagrams on 2000, and TCP 2000 for the daemon image's healthcheck
+  honeycomb  Honeycomb's OTLP/HTTP endpoint on 4318 (POST /v1/traces); each body's request
+             headers are kept beside it (<name>.headers.json)
+  xray       the X-Ray daemon, which cannot be built here: UDP datagrams on 2000 (and TCP 2000 for
+             the daemon image's healthcheck), each segment uploaded as the daemon does, with
+             PutTraceSegments to the `Endpoint` of the daemon's config file (the local AWS)
   jaeger     the UI port 16686, for its healthcheck
 """
 import itertools
+import json
+import os
+import queue
+import re
 import socket
 import sys
 import threading
@@ -18,9 +25,11 @@ OUT = Path("/captured") / ROLE
 COUNTER = itertools.count()
 
 
-def record(data):
+def record(data, headers=None):
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{time.time_ns()}-{next(COUNTER)}.bin"
+    if headers is not None:
+        path.with_suffix(".headers.json").write_text(json.dumps(headers))
     path.with_suffix(".tmp").write_bytes(data)
     path.with_suffix(".tmp").rename(path)
 
@@ -38,7 +47,8 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_POST(self):
-        record(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        record(body, {name.lower(): value for name, value in self.headers.items()} if ROLE == "honeycomb" else None)
         self.send_response(200)
         self._cors()
         self.send_header("Content-Type", "application/x-protobuf")
@@ -61,15 +71,42 @@ def serve_http(port):
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
 
-def serve_udp(port):
+def serve_udp(port, forward=None):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("0.0.0.0", port))
 
     def loop():
         while True:
-            record(sock.recv(65535))
+            datagram = sock.recv(65535)
+            record(datagram)
+            if forward:
+                forward(datagram)
 
     threading.Thread(target=loop, daemon=True).start()
+
+
+def xray_uploader(config="/etc/cruddur-xray/daemon.yaml"):
+    """What the daemon does with a datagram: strip its header line and upload the segment with
+    PutTraceSegments, in batches, to the config file's `Endpoint`."""
+    import boto3  # the receivers image's moto environment has it
+
+    match = re.search(r'^Endpoint:\s*"?([^"\s]+)"?', Path(config).read_text(), re.MULTILINE)
+    client = boto3.client("xray", endpoint_url=match.group(1) if match else None,
+                          region_name=os.environ.get("AWS_REGION", "us-east-1"))
+    pending = queue.Queue()
+
+    def upload():
+        while True:
+            batch = [pending.get()]
+            while not pending.empty() and len(batch) < 50:
+                batch.append(pending.get())
+            try:
+                client.put_trace_segments(TraceSegmentDocuments=batch)
+            except Exception as error:  # the daemon logs and goes on
+                print(f"xray upload failed: {error!r}", flush=True)
+
+    threading.Thread(target=upload, daemon=True).start()
+    return lambda datagram: pending.put(datagram.split(b"\n", 1)[-1].decode())
 
 
 def serve_tcp_accept(port):
@@ -86,11 +123,10 @@ def serve_tcp_accept(port):
     threading.Thread(target=loop, daemon=True).start()
 
 
-if ROLE == "collector":
+if ROLE == "honeycomb":
     serve_http(4318)
-    serve_http(13133)
 elif ROLE == "xray":
-    serve_udp(2000)
+    serve_udp(2000, forward=xray_uploader())
     serve_tcp_accept(2000)
 elif ROLE == "jaeger":
     serve_http(16686)
