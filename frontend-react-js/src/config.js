@@ -1,7 +1,10 @@
 // The one place that reads the build-time environment. Values are checked
-// once at start-up so a typo in VITE_BACKEND_URL fails loudly, not per request.
+// once at start-up so a typo in VITE_BACKEND_URL (or VITE_OTEL_COLLECTOR_URL,
+// VITE_TRACE_VIEWER_URL) fails loudly, not per request.
 
 const PRODUCTION_BACKEND_URL = 'http://localhost:4567';
+// Jaeger's UI in the local stack (compose's `jaeger`, UI on :16686): where an error's trace id links.
+export const LOCAL_TRACE_VIEWER_URL = 'http://localhost:16686/trace/{trace_id}';
 
 function absoluteHttpUrl(name, value) {
   let url;
@@ -26,11 +29,19 @@ export function readConfig(env) {
   const rawCollector = (env.VITE_OTEL_COLLECTOR_URL ?? '').trim();
   const otelCollectorUrl = rawCollector === '' ? null : absoluteHttpUrl('VITE_OTEL_COLLECTOR_URL', rawCollector);
 
+  // A URL template with `{trace_id}`; empty: trace ids show as text, with no link.
+  const rawViewer = (env.VITE_TRACE_VIEWER_URL ?? (env.DEV ? LOCAL_TRACE_VIEWER_URL : '')).trim();
+  if (rawViewer !== '' && !rawViewer.includes('{trace_id}')) {
+    throw new Error(`VITE_TRACE_VIEWER_URL must contain {trace_id}, got "${rawViewer}"`);
+  }
+  if (rawViewer !== '') absoluteHttpUrl('VITE_TRACE_VIEWER_URL', rawViewer.replaceAll('{trace_id}', '0'.repeat(32)));
+
   return Object.freeze({
     backendUrl,
     otelCollectorUrl,
     otelTracesUrl: otelCollectorUrl && `${otelCollectorUrl}/v1/traces`,
     serviceName: 'frontend-react-js',
+    traceViewerUrl: rawViewer === '' ? null : rawViewer,
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from './config.js';
+import { LOCAL_TRACE_VIEWER_URL, readConfig } from './config.js';
 
 describe('config', () => {
   it('defaults the production backend to localhost:4567 and exports nothing', () => {
@@ -24,7 +24,19 @@ describe('config', () => {
     expect(config.otelTracesUrl).toBe('http://localhost:4318/v1/traces');
   });
 
+  it('links trace ids to the local Jaeger in dev mode, to nothing in a build without VITE_TRACE_VIEWER_URL', () => {
+    expect(readConfig({ DEV: true }).traceViewerUrl).toBe(LOCAL_TRACE_VIEWER_URL);
+    expect(LOCAL_TRACE_VIEWER_URL).toBe('http://localhost:16686/trace/{trace_id}');
+    expect(readConfig({}).traceViewerUrl).toBeNull();
+    expect(readConfig({ DEV: true, VITE_TRACE_VIEWER_URL: '' }).traceViewerUrl).toBeNull();
+    expect(readConfig({ VITE_TRACE_VIEWER_URL: ' https://ui.honeycomb.io/t/{trace_id} ' }).traceViewerUrl).toBe(
+      'https://ui.honeycomb.io/t/{trace_id}',
+    );
+  });
+
   it.each([
+    [{ VITE_TRACE_VIEWER_URL: 'http://localhost:16686/trace/' }, /\{trace_id\}/],
+    [{ VITE_TRACE_VIEWER_URL: 'javascript:alert("{trace_id}")' }, /http or https/],
     [{ VITE_BACKEND_URL: 'localhost:4567' }, /VITE_BACKEND_URL/],
     [{ VITE_BACKEND_URL: 'ftp://x' }, /http or https/],
     [{ VITE_OTEL_COLLECTOR_URL: 'not a url' }, /VITE_OTEL_COLLECTOR_URL/],

@@ -1,18 +1,21 @@
 // The only module that calls fetch. Every failure, from a 422 to a dropped
-// connection, reaches callers as an ApiError with {status, errors:[codes]}.
+// connection, reaches callers as an ApiError with {status, errors:[codes]},
+// and the request's `traceId` when the API's error body names it.
 // A request the browser could not read says why, as far as the page can know
 // (see networkFailure): offline, no answer, or an answer the browser blocked.
 import { config } from '../config.js';
+import { isTraceId } from '../lib/errors.js';
 import { whenTracingReady } from '../telemetry/index.js';
 
 const TOKEN_KEY = 'cruddur.access_token';
 
 export class ApiError extends Error {
-  constructor(status, errors) {
+  constructor(status, errors, traceId = null) {
     super(`API error ${status}: ${errors.join(', ')}`);
     this.name = 'ApiError';
     this.status = status;
     this.errors = errors;
+    this.traceId = isTraceId(traceId) ? traceId : null;
   }
 }
 
@@ -83,6 +86,11 @@ async function readJson(response) {
   }
 }
 
+// The body's `trace_id` (the request's trace id), kept only when it is one.
+function errorTraceId(body) {
+  return body && isTraceId(body.trace_id) ? body.trace_id : null;
+}
+
 function errorCodes(status, body) {
   const errors = body && Array.isArray(body.errors) ? body.errors.filter((e) => typeof e === 'string') : [];
   return errors.length ? errors : [`http_${status}`];
@@ -112,7 +120,7 @@ async function send(method, path, body) {
   const data = await readJson(response);
   if (!response.ok) {
     if (response.status === 401 && token) unauthorizedListeners.forEach((fn) => fn());
-    throw new ApiError(response.status, errorCodes(response.status, data));
+    throw new ApiError(response.status, errorCodes(response.status, data), errorTraceId(data));
   }
   if (data === undefined) throw new ApiError(response.status, ['invalid_response']);
   return { data, next: parseNextLink(response.headers.get('Link')) };

@@ -40,6 +40,19 @@ describe('api client', () => {
     expect({ status: error.status, errors: error.errors }).toEqual({ status: 422, errors: ['a', 'b'] });
   });
 
+  it('keeps an error body\'s trace_id, and only a well-formed one', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    server.use(
+      http.get(apiUrl('/api/things'), () => HttpResponse.json({ errors: ['not_found'], trace_id: traceId }, { status: 404 })),
+      http.get(apiUrl('/api/odd'), () =>
+        HttpResponse.json({ errors: ['not_found'], trace_id: `${traceId}/../x` }, { status: 404 }),
+      ),
+    );
+    expect((await failure(api.get('/api/things'))).traceId).toBe(traceId);
+    expect((await failure(api.get('/api/odd'))).traceId).toBeNull();
+    expect(new ApiError(0, ['backend_unavailable']).traceId).toBeNull();
+  });
+
   it('gives non-JSON failures a code from the status', async () => {
     server.use(http.get(apiUrl('/api/things'), () => new HttpResponse('<h1>Bad gateway</h1>', { status: 502 })));
     const error = await failure(api.get('/api/things'));

@@ -11,7 +11,7 @@ export const TTL_OPTIONS = ['30-days', '7-days', '3-days', '1-day', '12-hours', 
 // codes are shown here, next to the counter that already turned red.
 export default function ActivityForm({ onCreated }) {
   const [ttl, setTtl] = useState('7-days');
-  const { message, setMessage, errors, sending, submit } = useTextSubmit(
+  const { message, setMessage, errors, traceId, sending, submit } = useTextSubmit(
     (text) => activities.create(text, ttl),
     onCreated,
   );
@@ -44,7 +44,7 @@ export default function ActivityForm({ onCreated }) {
           Crud
         </button>
       </div>
-      <ErrorList errors={errors} context={{ max: CRUD_MAX_CHARS }} />
+      <ErrorList errors={errors} context={{ max: CRUD_MAX_CHARS }} traceId={traceId} />
     </form>
   );
 }

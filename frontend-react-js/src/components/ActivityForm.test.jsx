@@ -1,5 +1,5 @@
 import { fireEvent, screen, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { andrew, makeActivity } from '../testing/fixtures.js';
 import { renderApp } from '../testing/render.jsx';
 import { apiUrl, http, HttpResponse, server } from '../testing/server.js';
@@ -51,6 +51,23 @@ describe('crud form', () => {
     expect(codes).toEqual(['message_exceed_max_chars', 'ttl_invalid']);
     expect(within(alert).getByText('Keep it to 280 characters or fewer.')).toBeInTheDocument();
     expect(screen.getByLabelText('Crud')).toHaveValue('x'.repeat(281));
+  });
+
+  it('shows a failed post\'s trace id with its codes, and forgets it on the next try', async () => {
+    const traceId = 'a3ce929d0e0e47364bf92f3577b34da6';
+    let answer = () => HttpResponse.json({ errors: ['internal_error'], trace_id: traceId }, { status: 500 });
+    server.use(http.post(apiUrl('/api/activities'), () => answer()));
+    const { user } = renderApp('/', { user: andrew });
+    fireEvent.change(await screen.findByLabelText('Crud'), { target: { value: 'hello' } });
+    await user.click(within(form()).getByRole('button', { name: 'Crud' }));
+
+    const alert = await within(form()).findByRole('alert');
+    expect(within(alert).getByRole('link', { name: traceId })).toHaveAttribute('target', '_blank');
+
+    answer = () => HttpResponse.json({ errors: ['internal_error'] }, { status: 500 });
+    await user.click(within(form()).getByRole('button', { name: 'Crud' }));
+    await within(form()).findByRole('alert');
+    await vi.waitFor(() => expect(within(form()).queryByRole('link', { name: traceId })).not.toBeInTheDocument());
   });
 
   it('posts message, ttl and bearer token, then shows the crud first', async () => {

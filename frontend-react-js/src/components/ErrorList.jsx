@@ -1,18 +1,42 @@
 import { apiBaseUrl } from '../api/client.js';
-import { describeError } from '../lib/errors.js';
+import { config } from '../config.js';
+import { describeError, isTraceId, traceViewerLink } from '../lib/errors.js';
 
-// Shows API error codes next to the form that caused them.
-export default function ErrorList({ errors, context }) {
+// The request's trace id, linked to the trace viewer when VITE_TRACE_VIEWER_URL names one,
+// otherwise as text to copy. Anything but a well-formed id is never shown.
+function TraceReference({ traceId, viewerUrl }) {
+  if (!isTraceId(traceId)) return null;
+  const href = traceViewerLink(traceId, viewerUrl);
+  const id = <code className="trace-id">{traceId}</code>;
+  return (
+    <p className="error-trace">
+      Trace:{' '}
+      {href ? (
+        <a href={href} target="_blank" rel="noopener noreferrer" title="Open this request's trace">
+          {id}
+        </a>
+      ) : (
+        id
+      )}
+    </p>
+  );
+}
+
+// Shows API error codes next to the form that caused them, with the failed request's trace id.
+export default function ErrorList({ errors, context, traceId = null, viewerUrl = config.traceViewerUrl }) {
   if (!errors || errors.length === 0) return null;
   const details = { api: apiBaseUrl(), origin: window.location.origin, ...context };
   return (
-    <ul className="errors" role="alert">
-      {errors.map((code) => (
-        <li key={code} data-code={code}>
-          {describeError(code, details)}
-        </li>
-      ))}
-    </ul>
+    <div className="errors" role="alert">
+      <ul>
+        {errors.map((code) => (
+          <li key={code} data-code={code}>
+            {describeError(code, details)}
+          </li>
+        ))}
+      </ul>
+      <TraceReference traceId={traceId} viewerUrl={viewerUrl} />
+    </div>
   );
 }
 

@@ -7,7 +7,7 @@ export const MESSAGE_MAX_CHARS = 1024;
 
 // `target` is {message_group_uuid} to continue a conversation or {handle} to start one.
 export default function MessageForm({ target, onSent }) {
-  const { message, setMessage, errors, sending, submit } = useTextSubmit(
+  const { message, setMessage, errors, traceId, sending, submit } = useTextSubmit(
     (text) => messages.send(target, text),
     onSent,
   );
@@ -30,7 +30,7 @@ export default function MessageForm({ target, onSent }) {
           Send
         </button>
       </div>
-      <ErrorList errors={errors} context={{ max: MESSAGE_MAX_CHARS }} />
+      <ErrorList errors={errors} context={{ max: MESSAGE_MAX_CHARS }} traceId={traceId} />
     </form>
   );
 }

@@ -2,6 +2,7 @@ import { NavLink } from 'react-router-dom';
 import { timeAgo } from '../lib/time.js';
 import Avatar from './Avatar.jsx';
 import ErrorList, { errorsOf } from './ErrorList.jsx';
+import { traceIdOf } from '../lib/errors.js';
 import LoadMore from './LoadMore.jsx';
 
 // Each group is the other member plus the last message sent in it.
@@ -10,7 +11,7 @@ export default function MessageGroupList({ list }) {
     <section className="message-groups" aria-label="Conversations">
       <h2>Messages</h2>
       {list.loading && <p className="status">Loading…</p>}
-      {list.error && <ErrorList errors={errorsOf(list.error)} />}
+      {list.error && <ErrorList errors={errorsOf(list.error)} traceId={traceIdOf(list.error)} />}
       {!list.loading && !list.error && list.items.length === 0 && <p className="status">No conversations yet.</p>}
       {list.items.map((group) => (
         <NavLink

@@ -6,7 +6,7 @@ import useTextSubmit from '../hooks/useTextSubmit.js';
 export const REPLY_MAX_CHARS = 1024;
 
 export default function ReplyForm({ activity, onReplied }) {
-  const { message, setMessage, errors, sending, submit } = useTextSubmit(
+  const { message, setMessage, errors, traceId, sending, submit } = useTextSubmit(
     (text) => activities.reply(activity.uuid, text),
     onReplied,
   );
@@ -30,7 +30,7 @@ export default function ReplyForm({ activity, onReplied }) {
           Reply
         </button>
       </div>
-      <ErrorList errors={errors} context={{ max: REPLY_MAX_CHARS }} />
+      <ErrorList errors={errors} context={{ max: REPLY_MAX_CHARS }} traceId={traceId} />
     </form>
   );
 }

@@ -45,3 +45,23 @@ export function describeError(code, context = {}) {
 export function characterCount(text) {
   return [...text].length;
 }
+
+// A trace id as the API writes it in an error body (`trace_id`): 32 lowercase hex. Nothing else
+// the server sends is ever shown as one, or put into a URL.
+const TRACE_ID = /^[0-9a-f]{32}$/;
+
+export function isTraceId(value) {
+  return typeof value === 'string' && TRACE_ID.test(value);
+}
+
+// The trace id of a failed API call (an ApiError's `traceId`), or null.
+export function traceIdOf(error) {
+  return error && isTraceId(error.traceId) ? error.traceId : null;
+}
+
+// The trace viewer's page for `traceId` from a `{trace_id}` URL template (VITE_TRACE_VIEWER_URL),
+// or null without a template or a well-formed id.
+export function traceViewerLink(traceId, template) {
+  if (!template || !isTraceId(traceId)) return null;
+  return template.replaceAll('{trace_id}', traceId);
+}

@@ -2,6 +2,7 @@ import { useParams } from 'react-router-dom';
 import { activities } from '../api/cruddur.js';
 import ActivityItem, { isReply } from '../components/ActivityItem.jsx';
 import ErrorList, { errorsOf } from '../components/ErrorList.jsx';
+import { traceIdOf } from '../lib/errors.js';
 import LoadMore from '../components/LoadMore.jsx';
 import { usePagedList } from '../hooks/usePagedList.js';
 import NotFoundPage from './NotFoundPage.jsx';
@@ -34,7 +35,7 @@ function Activity({ handle, uuid }) {
     <>
       <h1 className="page-title">Crud</h1>
       {list.loading && <p className="status">Loading…</p>}
-      {list.error && <ErrorList errors={errorsOf(list.error)} />}
+      {list.error && <ErrorList errors={errorsOf(list.error)} traceId={traceIdOf(list.error)} />}
       {activity && (
         <>
           <ActivityItem activity={activity} showReplies={false} onReplied={replied} />

@@ -92,6 +92,21 @@ describe('home feed', () => {
     expect(item).toHaveTextContent(`set FRONTEND_URL to ${window.location.origin}`);
   });
 
+  it('shows a failed load\'s trace id, linked to the trace viewer', async () => {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    server.use(
+      http.get(apiUrl('/api/activities/home'), () =>
+        HttpResponse.json({ errors: ['internal_error'], trace_id: traceId }, { status: 500 }),
+      ),
+    );
+    renderApp('/');
+    const alert = await screen.findByRole('alert');
+    expect(within(alert).getByRole('listitem')).toHaveAttribute('data-code', 'internal_error');
+    const link = within(alert).getByRole('link', { name: traceId });
+    expect(link).toHaveAttribute('href', `http://localhost:16686/trace/${traceId}`);
+    expect(link).toHaveAttribute('rel', 'noopener noreferrer');
+  });
+
   it('shows the JSON answer of a proxy whose API is down', async () => {
     server.use(
       http.get(apiUrl('/api/activities/home'), () =>

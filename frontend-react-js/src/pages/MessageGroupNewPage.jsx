@@ -2,6 +2,7 @@ import { useNavigate, useParams } from 'react-router-dom';
 import { users } from '../api/cruddur.js';
 import Avatar from '../components/Avatar.jsx';
 import ErrorList, { errorsOf } from '../components/ErrorList.jsx';
+import { traceIdOf } from '../lib/errors.js';
 import MessageForm from '../components/MessageForm.jsx';
 import { useResource } from '../hooks/useResource.js';
 import { MessagesLayout, touchGroup, useMessageGroups } from './MessageGroupsPage.jsx';
@@ -21,7 +22,7 @@ export default function MessageGroupNewPage() {
   return (
     <MessagesLayout groups={groups}>
       {other.loading && <p className="status">Loading…</p>}
-      {other.error && <ErrorList errors={errorsOf(other.error)} />}
+      {other.error && <ErrorList errors={errorsOf(other.error)} traceId={traceIdOf(other.error)} />}
       {other.data && (
         <>
           <header className="new-conversation">

@@ -1,6 +1,7 @@
 import { useParams } from 'react-router-dom';
 import { messages } from '../api/cruddur.js';
 import ErrorList, { errorsOf } from '../components/ErrorList.jsx';
+import { traceIdOf } from '../lib/errors.js';
 import LoadMore from '../components/LoadMore.jsx';
 import MessageForm from '../components/MessageForm.jsx';
 import MessageList from '../components/MessageList.jsx';
@@ -25,7 +26,7 @@ export default function MessageGroupPage() {
     <MessagesLayout groups={groups}>
       <h1 className="page-title">{other ? `${other.display_name} (@${other.handle})` : 'Conversation'}</h1>
       {list.loading && <p className="status">Loading…</p>}
-      {list.error && <ErrorList errors={errorsOf(list.error)} />}
+      {list.error && <ErrorList errors={errorsOf(list.error)} traceId={traceIdOf(list.error)} />}
       {!list.error && (
         <>
           <MessageList messages={list.items} />

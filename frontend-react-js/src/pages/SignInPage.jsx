@@ -12,7 +12,7 @@ export default function SignInPage() {
   const location = useLocation();
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
-  const { errors, sending, submit } = useSubmit(
+  const { errors, traceId, sending, submit } = useSubmit(
     async () => {
       const user = await signIn(login.trim(), password);
       flash(`Welcome back, ${user.display_name}.`);
@@ -39,7 +39,7 @@ export default function SignInPage() {
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
-        <ErrorList errors={errors} />
+        <ErrorList errors={errors} traceId={traceId} />
         <button type="submit" disabled={sending}>
           Sign in
         </button>

@@ -17,7 +17,7 @@ export default function SignUpPage() {
   const { flash } = useFlash();
   const navigate = useNavigate();
   const [values, setValues] = useState({ display_name: '', email: '', handle: '', password: '' });
-  const { errors, sending, submit } = useSubmit(async () => {
+  const { errors, traceId, sending, submit } = useSubmit(async () => {
     const user = await signUp({ ...values, handle: values.handle.trim().replace(/^@/, ''), email: values.email.trim() });
     flash(`Welcome to Cruddur, ${user.display_name}!`);
     navigate('/', { replace: true });
@@ -39,7 +39,7 @@ export default function SignUpPage() {
             />
           </label>
         ))}
-        <ErrorList errors={errors} />
+        <ErrorList errors={errors} traceId={traceId} />
         <button type="submit" disabled={sending}>
           Sign up
         </button>

@@ -3,6 +3,7 @@ import { activities } from '../api/cruddur.js';
 import ActivityFeed from '../components/ActivityFeed.jsx';
 import ActivityForm from '../components/ActivityForm.jsx';
 import ErrorList, { errorsOf } from '../components/ErrorList.jsx';
+import { traceIdOf } from '../lib/errors.js';
 import ProfileHeading from '../components/ProfileHeading.jsx';
 import { useUser } from '../contexts/UserContext.jsx';
 import { usePagedList } from '../hooks/usePagedList.js';
@@ -27,7 +28,7 @@ function UserFeed({ handle }) {
   return (
     <>
       {profile ? <ProfileHeading profile={profile} /> : <h1 className="page-title">@{handle}</h1>}
-      {list.error && !profile && <ErrorList errors={errorsOf(list.error)} />}
+      {list.error && !profile && <ErrorList errors={errorsOf(list.error)} traceId={traceIdOf(list.error)} />}
       {profile && user?.handle === handle && (
         <ActivityForm onCreated={(crud) => list.setItems((items) => [crud, ...items])} />
       )}
