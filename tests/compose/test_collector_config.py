@@ -36,8 +36,8 @@ def collector_config(compose_with, host_env):
 
 
 MODES = {
-    "no key": ({}, ["otlp/jaeger"]),
-    "honeycomb": ({"HONEYCOMB_API_KEY": "hc-key"}, ["otlp/jaeger", "otlp/honeycomb"]),
+    "no key": ({}, ["otlp_grpc/jaeger"]),
+    "honeycomb": ({"HONEYCOMB_API_KEY": "hc-key"}, ["otlp_grpc/jaeger", "otlp_http/honeycomb"]),
 }
 
 
@@ -84,7 +84,7 @@ def test_otlp_http_receiver_serves_backend_and_browser_with_cors(compose_with):
 
 def test_jaeger_exporter_targets_the_jaeger_service(compose_with):
     config, _, _ = collector_config(compose_with, {})
-    jaeger = config["exporters"]["otlp/jaeger"]
+    jaeger = config["exporters"]["otlp_grpc/jaeger"]
     host, _, port = jaeger["endpoint"].rpartition(":")
     assert host in compose_with({})["services"]
     assert port == "4317" and jaeger["tls"]["insecure"] is True
@@ -92,16 +92,18 @@ def test_jaeger_exporter_targets_the_jaeger_service(compose_with):
 
 def test_honeycomb_exporter_authenticates_with_the_key(compose_with):
     config, _, service = collector_config(compose_with, {"HONEYCOMB_API_KEY": "hc-key"})
-    honeycomb = config["exporters"]["otlp/honeycomb"]
+    honeycomb = config["exporters"]["otlp_http/honeycomb"]
     assert honeycomb["headers"] == {"x-honeycomb-team": "${env:HONEYCOMB_API_KEY}"}
-    assert env_mapping(service["environment"])["HONEYCOMB_ENDPOINT"] == "api.honeycomb.io:443"
+    # OTLP/HTTP to Honeycomb's base URL: the exporter appends /v1/traces.
+    assert honeycomb["endpoint"] == "${env:HONEYCOMB_ENDPOINT}"
+    assert env_mapping(service["environment"])["HONEYCOMB_ENDPOINT"] == "https://api.honeycomb.io"
 
 
 def test_healthcheck_probes_the_health_check_extension(compose_with):
     config, _, service = collector_config(compose_with, {})
     endpoint = config["extensions"]["health_check"]["endpoint"]
     assert f"http://{endpoint}/" in service["healthcheck"]["test"]
-    assert service["healthcheck"]["test"][1] == "/usr/local/bin/busybox"
+    assert service["healthcheck"]["test"][1] == "wget"  # busybox's, the image's base (otel-collector/Dockerfile)
 
 
 def test_merge_replaces_lists_and_merges_maps():

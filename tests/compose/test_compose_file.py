@@ -9,7 +9,7 @@ import pytest
 from .stack_files import COMPOSE_FILE, REPO, dockerfile_stages, env_mapping, interpolate
 
 SERVICES = {"migrate", "purger", "backend-flask", "frontend-react-js", "db", "redis", "xray-daemon", "otel-collector",
-            "jaeger"}
+            "jaeger", "moto", "rollbar-sink"}
 BACKEND_IMAGE_SERVICES = ("migrate", "purger", "backend-flask")
 
 # Backend variables compose may leave out, each with its reason.
@@ -26,9 +26,12 @@ NOT_WIRED_IN_COMPOSE = {
 # Secrets come from the shell only: compose passes them through (no value) and never defaults them.
 PASS_THROUGH_SECRETS = {
     "backend-flask": {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "ROLLBAR_ACCESS_TOKEN"},
-    "xray-daemon": {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"},
+    "xray-daemon": {"AWS_SESSION_TOKEN"},
     "otel-collector": {"HONEYCOMB_API_KEY"},
 }
+# The daemon needs credentials to sign even for the local AWS, which takes any: the shell's, or "local".
+LOCAL_DEFAULTED_CREDENTIALS = {"xray-daemon": {"AWS_ACCESS_KEY_ID": "${AWS_ACCESS_KEY_ID:-local}",
+                                               "AWS_SECRET_ACCESS_KEY": "${AWS_SECRET_ACCESS_KEY:-local}"}}
 
 
 def test_compose_file_matches_the_compose_spec_schema():
@@ -84,8 +87,12 @@ def test_images_are_the_documented_ones(compose_raw):
     assert images["jaeger"].startswith("jaegertracing/jaeger:2.")
     assert images["redis"].startswith("redis:7.")
     built = " ".join(image for _, image in _images(compose_raw))
-    for base in ("otel/opentelemetry-collector-contrib:", "python:3.11", "node:20", "nginxinc/nginx-unprivileged:"):
+    for base in ("golang:1.26", "busybox:", "python:3.11", "node:20", "nginxinc/nginx-unprivileged:"):
         assert base in built, base
+    assert images["moto"] == "motoserver/moto:5.2.5"  # the version the suite's own moto is pinned to
+    # The Rollbar sink is the same nginx the UI's image is built on.
+    assert "frontend-react-js (frontend-react-js/Dockerfile)" in images
+    assert images["rollbar-sink"] in built and images["rollbar-sink"].startswith("nginxinc/nginx-unprivileged:")
 
 
 def _published(compose):
@@ -103,6 +110,7 @@ def test_published_ports_are_unique_and_the_documented_ones(compose_raw):
     assert {(name, host, protocol) for name, host, _, protocol in published} == {
         ("frontend-react-js", 3000, "tcp"), ("xray-daemon", 2000, "udp"),
         ("otel-collector", 4318, "tcp"), ("jaeger", 16686, "tcp"),
+        ("moto", 4566, "tcp"), ("rollbar-sink", 8088, "tcp"),
     }
 
 
@@ -114,7 +122,10 @@ def test_dependencies_name_real_services_with_conditions(compose_raw):
             assert spec["condition"] in ("service_started", "service_healthy", "service_completed_successfully")
     assert services["backend-flask"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert services["frontend-react-js"]["depends_on"]["backend-flask"]["condition"] == "service_healthy"
-    assert set(services["backend-flask"]["depends_on"]) == {"migrate", "db", "redis", "otel-collector", "xray-daemon"}
+    assert set(services["backend-flask"]["depends_on"]) == {"migrate", "db", "redis", "otel-collector", "xray-daemon",
+                                                            "moto", "rollbar-sink"}
+    for telemetry in ("otel-collector", "xray-daemon", "moto", "rollbar-sink"):  # started, never awaited
+        assert services["backend-flask"]["depends_on"][telemetry]["condition"] == "service_started"
     assert services["backend-flask"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["backend-flask"]["depends_on"]["redis"]["condition"] == "service_healthy"
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
@@ -164,6 +175,32 @@ def test_secrets_are_passed_through_never_defaulted(compose_raw, service):
     env = env_mapping(compose_raw["services"][service]["environment"])
     for name in PASS_THROUGH_SECRETS[service]:
         assert name in env and env[name] is None, f"{service}: {name} must be a bare pass-through"
+    for name, value in LOCAL_DEFAULTED_CREDENTIALS.get(service, {}).items():
+        assert env[name] == value, f"{service}: {name} is the shell's, or the local AWS's dummy"
+
+
+def test_with_no_account_every_signal_goes_to_a_local_service(compose_with):
+    compose = compose_with({})
+    backend = env_mapping(compose["services"]["backend-flask"]["environment"])
+    assert backend["CRUDDUR_LOCAL_AWS_URL"] == "http://moto:4566"
+    assert backend["CRUDDUR_LOCAL_ROLLBAR_URL"] == "http://rollbar-sink:8088/api/1/"
+    daemon = compose["services"]["xray-daemon"]
+    config = daemon["command"][daemon["command"].index("-c") + 1]
+    assert config == "/etc/cruddur-xray/daemon.yaml"
+    local = (REPO / "xray-daemon" / "daemon.yaml").read_text()
+    assert 'Endpoint: "http://moto:4566"' in local
+    assert env_mapping(daemon["environment"])["AWS_ACCESS_KEY_ID"] == "local"
+    assert "./xray-daemon:/etc/cruddur-xray:ro" in daemon["volumes"]
+    assert env_mapping(compose["services"]["moto"]["environment"])["MOTO_PORT"] == "4566"
+    sink = compose["services"]["rollbar-sink"]
+    assert "./rollbar-sink/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in sink["volumes"]
+
+
+def test_with_aws_credentials_the_daemon_uploads_to_aws(compose_with):
+    daemon = compose_with({"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE"})["services"]["xray-daemon"]
+    config = daemon["command"][daemon["command"].index("-c") + 1]
+    assert config == "/etc/cruddur-xray/daemon-aws.yaml"
+    assert "Endpoint" not in (REPO / "xray-daemon" / "daemon-aws.yaml").read_text()
 
 
 def test_host_keys_reach_the_backend(compose_with):
@@ -199,7 +236,7 @@ def test_backend_healthcheck_calls_the_health_endpoint(compose_raw):
 
 def test_xray_daemon_is_wired_as_documented(compose_with):
     daemon = compose_with({})["services"]["xray-daemon"]
-    assert daemon["command"] == ["-o", "-b", "xray-daemon:2000"]
+    assert daemon["command"][:3] == ["-o", "-b", "xray-daemon:2000"]
     assert env_mapping(daemon["environment"])["AWS_REGION"] == "us-east-1", "the daemon needs a region to start"
 
 

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+import yaml
 
 from .stack_files import REPO, dockerfile_stages, env_mapping
 
@@ -67,11 +68,22 @@ def test_nginx_renders_the_edge_templates_on_the_published_port(compose_raw):
     assert "http://127.0.0.1:3000/healthz" in service["healthcheck"]["test"]
 
 
-def test_collector_image_only_adds_a_static_probe():
+def test_collector_image_is_built_by_the_collector_builder_from_the_manifest():
+    """The image's collector is made from builder-config.yaml by the Builder at the manifest's release,
+    so compose runs exactly what tests/compose/test_real_collector.py builds and runs."""
     stages = dockerfile_stages(DOCKERFILES["otel-collector"])
-    assert stages[0][0].startswith("busybox:") and stages[0][0].endswith("-musl"), "musl busybox is static"
-    assert stages[-1][0].startswith("otel/opentelemetry-collector-contrib:")
-    assert [k for k, _ in stages[-1][2]] == ["COPY", "USER"]
+    (build_image, build_name, build_steps), (final_image, _, final_steps) = stages
+    manifest = yaml.safe_load((REPO / "otel-collector" / "builder-config.yaml").read_text())
+    release = manifest["dist"]["version"]
+    assert build_image.startswith("golang:") and build_name == "build"
+    steps = [f"{keyword} {value}" for keyword, value in build_steps]
+    assert f"RUN go install go.opentelemetry.io/collector/cmd/builder@v{release}" in steps
+    assert "COPY builder-config.yaml ." in steps
+    assert any(step.startswith("RUN builder --config=builder-config.yaml") for step in steps)
+    assert final_image.startswith("busybox:") and final_image.endswith("-musl"), "musl busybox is static"
+    built = f"{manifest['dist']['output_path'].removeprefix('./')}/{manifest['dist']['name']}"
+    assert [k for k, _ in final_steps] == ["COPY", "USER", "ENTRYPOINT"]
+    assert built in final_steps[0][1] and final_steps[0][1].startswith("--from=build")
 
 
 @pytest.mark.parametrize("path, must_ignore", [

@@ -32,9 +32,6 @@ pytestmark = pytest.mark.timeout(1800)  # the first run builds the programs
 CONFIG_DIR = REPO / "otel-collector"
 IN_CONTAINER = "/etc/cruddur-otelcol/"
 HONEYCOMB_ON = {"HONEYCOMB_API_KEY": "cruddur-dummy-key"}
-# The collector release built here names the OTLP gRPC exporter `otlp_grpc`; the configs' `otlp` (all
-# that the contrib 0.130.0 image compose runs knows) is its alias there.
-TYPE_ALIASES = {("exporters", "otlp"): "otlp_grpc"}
 
 
 @pytest.fixture(scope="module")
@@ -58,19 +55,18 @@ def collector_configs(compose_with, env):
 def collector_env(env):
     """The collector container's environment as compose sets it, with dummy Honeycomb values."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "HONEYCOMB_"))}
-    return {**base, "FRONTEND_URL": "http://localhost:3000", "HONEYCOMB_ENDPOINT": "127.0.0.1:9",
+    return {**base, "FRONTEND_URL": "http://localhost:3000", "HONEYCOMB_ENDPOINT": "http://127.0.0.1:9",
             "HONEYCOMB_API_KEY": "", **env}
 
 
 def component_types(paths):
-    """{kind: {type}} named by the configs (`otlp/jaeger` is of type `otlp`)."""
+    """{kind: {type}} named by the configs (`otlp_grpc/jaeger` is of type `otlp_grpc`)."""
     found = {kind: set() for kind in ("receivers", "processors", "exporters", "extensions", "connectors")}
     for path in paths:
         data = yaml.safe_load(path.read_text()) or {}
         for kind, names in found.items():
             for name in data.get(kind) or {}:
-                kind_type = name.split("/")[0]
-                names.add(TYPE_ALIASES.get((kind, kind_type), kind_type))
+                names.add(name.split("/")[0])
     return found
 
 
@@ -154,7 +150,7 @@ def collector(otelcol, jaeger, compose_with, tmp_path_factory):
     overlay = {
         "extensions": {"health_check": {"endpoint": f"127.0.0.1:{health}"}},
         "receivers": {"otlp": {"protocols": {"http": {"endpoint": f"127.0.0.1:{http}"}}}},
-        "exporters": {"otlp/jaeger": {"endpoint": f"127.0.0.1:{jaeger['ports']['otlp_grpc']}"}},
+        "exporters": {"otlp_grpc/jaeger": {"endpoint": f"127.0.0.1:{jaeger['ports']['otlp_grpc']}"}},
         "service": {"telemetry": {"metrics": {"level": "none"}}},
     }
     (folder / "loopback.yml").write_text(yaml.safe_dump(overlay))
