@@ -183,8 +183,6 @@ def test_an_all_zero_traceparent_never_puts_zeros_in_the_body(apps, kind):
     assert body.get("trace_id", "absent") != "0" * 32
 
 
-@pytest.mark.xfail(strict=True, reason="with OTEL off, telemetry/context.py's fallback takes an all-zero "
-                                       "traceparent's id for the access line and traceresponse")
 def test_an_all_zero_traceparent_gets_a_fresh_id(apps, access_lines):
     found, line = _ask(apps, access_lines, "404 no route", {"traceparent": ZERO_TRACEPARENT})
     assert found == line["trace_id"] != "0" * 32

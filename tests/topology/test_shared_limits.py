@@ -3,6 +3,7 @@ Redis outage fails no request."""
 import time
 
 from testkit.auth import DEMO_PASSWORD
+from testkit.errors import error_codes
 from tests.topology.clients import MixedLoad, session_from
 from tests.topology.conftest import ACCOUNT_LIMIT, ADDRESS_LIMIT
 
@@ -19,7 +20,7 @@ def test_failed_sign_ins_over_both_replicas_hit_429_at_the_configured_count(topo
             statuses.append(_sign_in(attacker, topology.url, "londo").status_code)
         blocked = _sign_in(attacker, topology.url, "londo", DEMO_PASSWORD)
     assert statuses == [401] * ACCOUNT_LIMIT + [429] * 3
-    assert blocked.status_code == 429 and blocked.json() == {"errors": ["rate_limited"]}
+    assert blocked.status_code == 429 and error_codes(blocked) == ["rate_limited"]
     assert int(blocked.headers["Retry-After"]) > 0
     # The owner, from their own address, is not locked out by someone else's failures.
     with session_from("127.0.0.5") as owner:

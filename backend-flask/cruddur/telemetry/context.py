@@ -37,7 +37,8 @@ def _assign_fallback_id():
     if trace.get_current_span().get_span_context().is_valid or _xray_entity() is not None:
         return
     match = TRACEPARENT.match(request.headers.get("traceparent", ""))
-    g.trace_id = match.group(1) if match else os.urandom(16).hex()
+    # W3C Trace Context: an all-zero trace id is invalid, and the caller's header is then ignored.
+    g.trace_id = match.group(1) if match and match.group(1).strip("0") else os.urandom(16).hex()
 
 
 def _trace_response(response):
