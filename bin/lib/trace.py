@@ -4,10 +4,12 @@ For one trace id (32 hex, or the X-Ray form `1-xxxxxxxx-yyyy…`) it prints
 1. the span tree from Jaeger's HTTP query API (`GET {jaeger}/api/traces/{id}`);
 2. the X-Ray segments and their subsegments (`BatchGetTraces`);
 3. the log lines in CloudWatch Logs group `cruddur` whose JSON has that `trace_id`;
-4. the Rollbar items that the local sink wrote to CloudWatch Logs group `cruddur-rollbar`.
+4. the Rollbar items whose `custom.trace_id` is that id, from the local Rollbar sink's
+   `GET {sink}/items.jsonl` (rollbar-sink/nginx.conf: one `{"time", "body": "<item JSON>"}` line per item).
 
-By default it reads the local stack that `docker compose up` runs: Jaeger on localhost:16686 and the
-local AWS (moto) on localhost:4566, with dummy credentials when none are set. When the real services
+By default it reads the local stack that `docker compose up` runs: Jaeger on localhost:16686, the
+local AWS (moto) on localhost:4566, with dummy credentials when none are set, and the Rollbar sink on
+localhost:8088. When the real services
 are configured it prints their console links instead of reading them: Honeycomb (HONEYCOMB_API_KEY),
 X-Ray and CloudWatch Logs Insights (AWS credentials without AWS_ENDPOINT_URL), Rollbar
 (ROLLBAR_ACCESS_TOKEN). No secret is ever printed: items are summarised from named fields only, and
@@ -30,12 +32,15 @@ DEFAULT_JAEGER_URL = "http://localhost:16686"
 DEFAULT_AWS_ENDPOINT_URL = "http://localhost:4566"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_LOG_GROUP = "cruddur"
-ROLLBAR_LOG_GROUP = "cruddur-rollbar"
+DEFAULT_ROLLBAR_SINK_URL = "http://localhost:8088"
 ACCESS_LOGGER = "cruddur.access"
 DEFAULT_DATASET = "backend-flask"
 CONNECT_TIMEOUT = 3  # seconds, for every HTTP and AWS call
 READ_TIMEOUT = 5
 DEFAULT_MAX_PAGES = 10  # FilterLogEvents pages read per log group (each up to 10,000 events or 1 MB)
+SINK_MAX_BYTES = 20 * 1024 * 1024  # of the sink's items.jsonl read at most (it grows while compose runs)
+SINK_MAX_SECONDS = 30  # to read it in all, whatever the per-read timeout lets through
+SINK_CHUNK = 64 * 1024
 SPAN_ATTRIBUTES = ("http.request.method", "http.method", "http.route", "url.path", "http.target",
                    "http.response.status_code", "http.status_code", "db.system", "db.system.name",
                    "error.type", "otel.status_description")
@@ -112,6 +117,8 @@ class Settings:
         self.aws_endpoint = None if self.aws_real else (endpoint or DEFAULT_AWS_ENDPOINT_URL).rstrip("/")
         self.aws_has_credentials = has_credentials
         self.log_group = args.log_group or env.get("CLOUDWATCH_LOG_GROUP") or DEFAULT_LOG_GROUP
+        self.rollbar_sink_url = (args.rollbar_sink_url or env.get("CRUDDUR_ROLLBAR_SINK_URL")
+                                 or DEFAULT_ROLLBAR_SINK_URL).rstrip("/")
         self.since = args.since
         self.max_pages = args.max_pages
         self.honeycomb = bool(env.get("HONEYCOMB_API_KEY"))
@@ -417,8 +424,8 @@ def newest_access_trace_id(settings, problems, progress):
 # ------------------------------------------------------------------------------------------- Rollbar
 
 def rollbar_payload(message):
-    """The item (`{"access_token", "data"}`) in a sink event: the item JSON itself, or that JSON as a
-    string in an envelope's `body`. None when the message is neither."""
+    """The item (`{"access_token", "data"}`) in a line of the sink's items.jsonl: the envelope nginx
+    writes (`{"time", "body": "<the item's JSON>"}`), or a bare item. None when the line is neither."""
     try:
         item = json.loads(message) if isinstance(message, str) else message
     except ValueError:
@@ -511,22 +518,55 @@ def summarize_item(item):
     return _mask_in(summary, secrets)
 
 
+def sink_lines(reply, what, problems):
+    """The lines of a streamed items.jsonl, at most SINK_MAX_BYTES of it read within SINK_MAX_SECONDS;
+    a problem says so when a cap cut it (the lines read until then are kept)."""
+    received, pending = 0, b""
+    deadline = time.monotonic() + SINK_MAX_SECONDS
+    for chunk in reply.iter_content(chunk_size=SINK_CHUNK):
+        received += len(chunk)
+        if received > SINK_MAX_BYTES:
+            problems.append(f"{what}: stopped after {SINK_MAX_BYTES / (1024 * 1024):g} MiB of items.jsonl (the cap); "
+                            "the items after it were not read")
+            return
+        *lines, pending = (pending + chunk).split(b"\n")
+        yield from lines
+        if time.monotonic() > deadline:
+            problems.append(f"{what}: stopped after {SINK_MAX_SECONDS}s reading items.jsonl (the cap); "
+                            "the items after it were not read")
+            return
+    if pending.strip():
+        yield pending
+
+
 def read_rollbar(settings, trace_id, problems, progress):
-    """The local sink's items with this custom.trace_id, oldest first; None when the group is unreadable."""
-    events = filter_events(settings, ROLLBAR_LOG_GROUP, f'"{trace_id}"', problems, progress)
-    if events is None:
-        return None
+    """The sink's items with this custom.trace_id, in the order it received them; None when unreadable."""
+    import requests
+
+    what = f"Rollbar sink at {settings.rollbar_sink_url}"
+    progress(f"reading {what}")
     items = []
-    for event in sorted(events, key=lambda e: e.get("timestamp", 0)):
-        item = rollbar_payload(event.get("message") or "")
-        if item is None:
-            continue
-        custom = item["data"].get("custom")
-        if isinstance(custom, dict) and str(custom.get("trace_id", "")).lower() == trace_id:
-            items.append(summarize_item(item))
+    try:
+        with requests.get(f"{settings.rollbar_sink_url}/items.jsonl", stream=True,
+                          timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)) as reply:
+            if reply.status_code == 404:
+                problems.append(f"{what}: no items.jsonl (404)")
+                return None
+            reply.raise_for_status()
+            for line in sink_lines(reply, what, problems):
+                if trace_id.encode() not in line.lower():
+                    continue  # cheap: most lines are other requests' items
+                item = rollbar_payload(line.decode("utf-8", errors="replace"))
+                if item is None:
+                    continue
+                custom = item["data"].get("custom")
+                if isinstance(custom, dict) and str(custom.get("trace_id", "")).lower() == trace_id:
+                    items.append(summarize_item(item))
+    except requests.RequestException as exc:
+        problems.append(_failure(what, exc))
+        return None
     if not items:
-        problems.append(f"CloudWatch Logs group {ROLLBAR_LOG_GROUP} at {settings.aws_endpoint}: "
-                        f"no Rollbar item with trace_id {trace_id} in the last {settings.since}s")
+        problems.append(f"{what}: no Rollbar item with trace_id {trace_id}")
     return items
 
 
@@ -591,9 +631,6 @@ def collect(settings, trace_id, progress):
         report["logs"] = read_logs(settings, trace_id, problems, progress) or []
     if settings.rollbar_real:
         progress("ROLLBAR_ACCESS_TOKEN is set: linking to Rollbar")
-    elif settings.aws_real:
-        problems.append(f"Rollbar: no token, and the local sink's group {ROLLBAR_LOG_GROUP} is not read while "
-                        "AWS is the real service (set AWS_ENDPOINT_URL to read it)")
     else:
         report["rollbar"] = read_rollbar(settings, trace_id, problems, progress) or []
     return report
@@ -672,14 +709,13 @@ def render_text(report, settings):
         out += ["== Rollbar (real service)", f"  {report['links']['rollbar']}", ""]
     else:
         items = report["rollbar"]
-        out.append(f"== Rollbar (local sink, CloudWatch Logs {ROLLBAR_LOG_GROUP})"
+        out.append(f"== Rollbar (local sink at {settings.rollbar_sink_url})"
                    + (f": {_count(items, 'item')}" if items else ""))
         for item in items:
             what = ": ".join(str(x) for x in (item["exception_class"], item["message"]) if x) or "(no message)"
             request = " ".join(str(x) for x in (item["method"], item["path"]) if x) or "(no request)"
             out.append(f"  {item['level'] or '?'}  {what}  {request}  person={item['person'] or '-'}"
                        f"  trace_id={item['trace_id']}")
-        out.extend(section_problems(f"CloudWatch Logs group {ROLLBAR_LOG_GROUP} "))
         out.extend(section_problems("Rollbar"))
         out.append("")
 
@@ -698,8 +734,8 @@ def parse_args(argv):
         "log lines and the Rollbar items, from the local stack (docker compose up), or the consoles' links "
         "for the real services that are configured.",
         epilog="Environment: CRUDDUR_JAEGER_URL, AWS_ENDPOINT_URL, AWS_REGION/AWS_DEFAULT_REGION, "
-        "CLOUDWATCH_LOG_GROUP; links: HONEYCOMB_API_KEY (+ HONEYCOMB_TEAM, HONEYCOMB_ENVIRONMENT, "
-        "HONEYCOMB_DATASET), AWS credentials without AWS_ENDPOINT_URL, ROLLBAR_ACCESS_TOKEN "
+        "CLOUDWATCH_LOG_GROUP, CRUDDUR_ROLLBAR_SINK_URL; links: HONEYCOMB_API_KEY (+ HONEYCOMB_TEAM, "
+        "HONEYCOMB_ENVIRONMENT, HONEYCOMB_DATASET), AWS credentials without AWS_ENDPOINT_URL, ROLLBAR_ACCESS_TOKEN "
         "(+ ROLLBAR_PROJECT_URL). Exit status: 0 a signal was found, 1 none was, 2 bad usage.")
     parser.add_argument("trace", help="the trace id: 32 hex, the X-Ray form 1-xxxxxxxx-yyyy…, or `last` "
                         "(the newest access line's in CloudWatch Logs)")
@@ -708,8 +744,12 @@ def parse_args(argv):
                         help=f"Jaeger's query API (default: $CRUDDUR_JAEGER_URL or {DEFAULT_JAEGER_URL})")
     parser.add_argument("--aws-endpoint-url",
                         help=f"the AWS endpoint (default: $AWS_ENDPOINT_URL or {DEFAULT_AWS_ENDPOINT_URL})")
+    parser.add_argument("--rollbar-sink-url",
+                        help="the local Rollbar sink, read while ROLLBAR_ACCESS_TOKEN is unset "
+                        f"(default: $CRUDDUR_ROLLBAR_SINK_URL or {DEFAULT_ROLLBAR_SINK_URL})")
     parser.add_argument("--log-group", help=f"the log group (default: $CLOUDWATCH_LOG_GROUP or {DEFAULT_LOG_GROUP})")
-    parser.add_argument("--since", default="1h", help="how far back to read logs: 90s, 30m, 1h, 2d (default: 1h)")
+    parser.add_argument("--since", default="1h", help="how far back to read CloudWatch Logs: 90s, 30m, 1h, 2d "
+                        "(default: 1h; the Rollbar sink keeps every item, and is read whole)")
     parser.add_argument("--max-pages", type=int, default=DEFAULT_MAX_PAGES,
                         help="most FilterLogEvents pages read per log group (default: %(default)s)")
     args = parser.parse_args(argv)  # exits 2 with the usage on a bad option, 0 after --help

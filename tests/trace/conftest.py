@@ -1,6 +1,7 @@
 """The local parts bin/trace reads in these tests: a real Jaeger v2 on loopback (the binary
-testkit/go_programs.py builds; skipped when the Go build is unavailable here) fed over OTLP/HTTP, and a
-moto server holding X-Ray segments and the CloudWatch Logs groups `cruddur` and `cruddur-rollbar`."""
+testkit/go_programs.py builds; skipped when the Go build is unavailable here) fed over OTLP/HTTP, a
+moto server holding X-Ray segments and the CloudWatch Logs group `cruddur`, and the Rollbar sink
+(rollbar-sink/nginx.conf run by Debian's nginx, testkit/rollbar_sink.py) fed by POSTs to its item API."""
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import yaml
 from testkit import go_programs
 from testkit.net import free_port, wait_for_http
 from testkit.receivers import MotoServer
+from testkit.rollbar_sink import RollbarSink
 from testkit.workers import progress_line
 
 
@@ -70,6 +72,13 @@ def jaeger(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def moto():
     server = MotoServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def sink():
+    server = RollbarSink().start()
     yield server
     server.stop()
 

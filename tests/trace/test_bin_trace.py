@@ -1,6 +1,7 @@
 """bin/trace against real local parts: a Jaeger v2 fed over OTLP/HTTP (a parent, a child and a
-grandchild), and a moto server holding X-Ray segments and both CloudWatch Logs groups with several traces,
-Rollbar items in both message shapes and secret-bearing fields. Nothing here patches requests or boto3."""
+grandchild), a moto server holding X-Ray segments and CloudWatch log lines of several traces, and the
+Rollbar sink (rollbar-sink/nginx.conf in Debian's nginx) holding secret-bearing items in both line shapes:
+the envelope nginx writes for a POSTed item, and a bare item line. Nothing here patches requests or boto3."""
 import json
 import os
 import random
@@ -8,6 +9,7 @@ import subprocess
 import time
 
 import pytest
+import requests
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -18,8 +20,9 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from testkit.net import free_port
 from testkit.paths import ROOT
 from testkit.receivers import wait_until, xray_id
+from testkit.rollbar_sink import RollbarSink
 
-from .cli import BIN_TRACE, run
+from .cli import BIN_TRACE, bin_trace, run
 from .conftest import jaeger_spans, new_trace_id
 
 ROLLBAR_TOKEN = "rbtok-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -101,6 +104,27 @@ def access_line(trace_id, path="/api/activities/home", status=200):
             "trace_id": trace_id, "xray_trace_id": xray_id(trace_id)}
 
 
+def sink_add(sink, send):
+    """Add one line to the sink's items.jsonl through `send()`, and wait until it is there: nginx
+    writes a request's line after answering it."""
+    before = len(sink.items_text().splitlines())
+    send()
+    assert wait_until(lambda: len(sink.items_text().splitlines()) > before, timeout=10, interval=0.05)
+
+
+def post_item(sink, item):
+    sink_add(sink, lambda: sink.post(json.dumps(item)).raise_for_status())
+
+
+def append_line(sink, text):
+    """A line written to the file the sink serves, as nginx appends: a bare item, or anything else."""
+    def send():
+        with open(sink.items_path, "a", encoding="utf-8") as items:
+            items.write(text + "\n")
+
+    sink_add(sink, send)
+
+
 def rollbar_item(trace_id, token, level="error", body=None, request=None):
     return {"access_token": token, "data": {
         "environment": "development", "level": level, "timestamp": int(time.time()),
@@ -115,7 +139,7 @@ def rollbar_item(trace_id, token, level="error", body=None, request=None):
 
 
 @pytest.fixture(scope="module")
-def traces(jaeger, moto):
+def traces(jaeger, moto, sink):
     """Trace `a` (a failed request, every signal), trace `b` (another request) and `c` (only a log line)."""
     a, b, c = new_trace_id(), new_trace_id(), new_trace_id()
     send_request_spans(jaeger["otlp"], a, fail=True)
@@ -124,7 +148,7 @@ def traces(jaeger, moto):
     put_xray(moto.client("xray"), b)
 
     logs = moto.client("logs")
-    for group in ("cruddur", "cruddur-rollbar"):
+    for group in ("cruddur", "cruddur-quiet"):
         logs.create_log_group(logGroupName=group)
     now = int(time.time() * 1000)
     put_events(logs, "cruddur", "backend-flask-host-1", [
@@ -140,25 +164,31 @@ def traces(jaeger, moto):
         (now - 30_000, {"logger": "cruddur.services", "message": "newest, not an access line", "trace_id": c}),
     ])
     put_events(logs, "cruddur", "backend-flask-host-3", [(now - 2 * 3600_000, access_line(a, path="/api/old"))])
+    put_events(logs, "cruddur-quiet", "backend-flask-host-1", [
+        (now - 60_000, {"logger": "cruddur.services", "message": "no access line here", "trace_id": a})])
 
-    enveloped = rollbar_item(a, ENVELOPED_TOKEN, level="critical", body={"trace_chain": [
+    # The sink's items.jsonl: a's item as nginx writes a POSTed one ({"time", "body": "<item JSON>"}),
+    # a's second item as a bare line, b's item, the line nginx writes for a refused GET (no body), and a
+    # line that only mentions a.
+    post_item(sink, rollbar_item(a, ROLLBAR_TOKEN))
+    bare = rollbar_item(a, ENVELOPED_TOKEN, level="critical", body={"trace_chain": [
         {"frames": [], "exception": {"class": "RuntimeError", "message": f"login failed for {PASSWORD}"}}]},
         request={"url": "http://localhost:4567/api/sessions", "method": "POST",
                  "POST": {"handle": "andrewbrown", "password": PASSWORD}})
-    put_events(logs, "cruddur-rollbar", "sink", [
-        (now - 59_500, rollbar_item(a, ROLLBAR_TOKEN)),
-        (now - 59_400, {"received_at": now - 59_400, "path": "/api/1/item/", "body": json.dumps(enveloped)}),
-        (now - 59_300, rollbar_item(b, ROLLBAR_TOKEN, level="warning")),
-        (now - 59_200, "not an item " + a),
-    ])
+    append_line(sink, json.dumps(bare))
+    post_item(sink, rollbar_item(b, ROLLBAR_TOKEN, level="warning"))
+    sink_add(sink, lambda: requests.get(sink.api + "item/", timeout=10))
+    append_line(sink, "not an item " + a)
+    assert SECRETS[0] in sink.items_text() and PASSWORD in sink.items_text(), "the secrets are in the sink"
     assert wait_until(lambda: len(jaeger_spans(jaeger["url"], a)) == 3 and len(jaeger_spans(jaeger["url"], b)) == 3,
                       timeout=30, interval=0.2), jaeger["log"].read_text(errors="replace")[-3000:]
     return {"a": a, "b": b, "c": c}
 
 
 @pytest.fixture
-def local_env(jaeger, moto):
-    return {"CRUDDUR_JAEGER_URL": jaeger["url"], "AWS_ENDPOINT_URL": moto.url, "PATH": os.environ["PATH"]}
+def local_env(jaeger, moto, sink):
+    return {"CRUDDUR_JAEGER_URL": jaeger["url"], "AWS_ENDPOINT_URL": moto.url,
+            "CRUDDUR_ROLLBAR_SINK_URL": sink.url, "PATH": os.environ["PATH"]}
 
 
 def assert_no_secret(*texts):
@@ -204,7 +234,8 @@ def test_text_shows_the_four_signals_of_one_request(traces, local_env):
     assert "compared with" not in out and "plain text" not in out and "/api/old" not in out
 
     # 4. the Rollbar items, in both shapes
-    items = out.split("== Rollbar (local sink, CloudWatch Logs cruddur-rollbar): 2 items\n", 1)[1].splitlines()[:2]
+    heading = f"== Rollbar (local sink at {local_env['CRUDDUR_ROLLBAR_SINK_URL']}): 2 items\n"
+    items = out.split(heading, 1)[1].splitlines()[:2]
     assert items[0] == (f"  error  ZeroDivisionError: division by zero  GET /api/activities/home  "
                         f"person=andrewbrown  trace_id={a}")
     assert items[1] == (f"  critical  RuntimeError: login failed for [redacted]  POST /api/sessions  "
@@ -215,7 +246,8 @@ def test_text_shows_the_four_signals_of_one_request(traces, local_env):
 
     # progress on stderr only
     assert f"reading Jaeger at {local_env['CRUDDUR_JAEGER_URL']}" in result.err
-    assert "reading X-Ray at" in result.err and "reading CloudWatch Logs group cruddur-rollbar" in result.err
+    assert "reading X-Ray at" in result.err and "reading CloudWatch Logs group cruddur " in result.err
+    assert f"reading Rollbar sink at {local_env['CRUDDUR_ROLLBAR_SINK_URL']}" in result.err
     assert "reading" not in out
 
 
@@ -294,7 +326,9 @@ def test_a_trace_found_nowhere_exits_1_and_says_so_per_section(traces, local_env
     assert result.code == 1
     assert f"Jaeger at {local_env['CRUDDUR_JAEGER_URL']}: no trace {unknown}" in result.out
     assert f"X-Ray at {local_env['AWS_ENDPOINT_URL']}: no trace {xray_id(unknown)}" in result.out
-    assert f"no line with trace_id {unknown}" in result.out and f"no Rollbar item with trace_id {unknown}" in result.out
+    assert f"no line with trace_id {unknown}" in result.out
+    assert f"  Rollbar sink at {local_env['CRUDDUR_ROLLBAR_SINK_URL']}: no Rollbar item with trace_id {unknown}" \
+        in result.out.splitlines()
 
 
 def test_an_unreachable_jaeger_is_reported_and_the_others_go_on(traces, local_env):
@@ -315,17 +349,71 @@ def test_an_unreachable_aws_is_reported_per_section(traces, local_env):
     assert result.code == 0, result.err
     report = json.loads(result.out)
     assert len(report["jaeger"]["spans"]) == 3
-    assert report["xray"] is None and report["logs"] == [] and report["rollbar"] == []
+    assert report["xray"] is None and report["logs"] == []
     assert report["problems"] == [
         f"X-Ray at {closed}: unreachable (connection refused)",
-        f"CloudWatch Logs group cruddur at {closed}: unreachable (connection refused)",
-        f"CloudWatch Logs group cruddur-rollbar at {closed}: unreachable (connection refused)"]
+        f"CloudWatch Logs group cruddur at {closed}: unreachable (connection refused)"]
+    assert len(report["rollbar"]) == 2, "the Rollbar sink is not the local AWS"
+
+
+def test_an_unreachable_rollbar_sink_is_reported_and_the_others_go_on(traces, local_env):
+    closed = f"http://127.0.0.1:{free_port()}"
+    result = run(traces["a"], "--json", "--rollbar-sink-url", closed, env=local_env)
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["rollbar"] == []
+    assert report["problems"] == [f"Rollbar sink at {closed}: unreachable (connection refused)"]
+    assert len(report["jaeger"]["spans"]) == 3 and report["xray"] and len(report["logs"]) == 2
+    text = run(traces["a"], env={**local_env, "CRUDDUR_ROLLBAR_SINK_URL": closed})
+    lines = text.out.splitlines()
+    heading = lines.index(f"== Rollbar (local sink at {closed})")
+    assert lines[heading + 1] == f"  Rollbar sink at {closed}: unreachable (connection refused)"
+
+
+def test_the_sink_is_read_whatever_aws_is(traces, local_env):
+    """Real AWS credentials without an endpoint link the AWS consoles; with no Rollbar token the items are
+    still the local sink's, and none of the credentials is printed."""
+    env = {**local_env, "AWS_ACCESS_KEY_ID": "AKIAEXAMPLESECRET12",
+           "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+    del env["AWS_ENDPOINT_URL"]
+    result = run(traces["a"], "--json", env=env)
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert "xray" in report["links"] and report["xray"] is None and report["logs"] == []
+    assert [i["level"] for i in report["rollbar"]] == ["error", "critical"]
+    assert not any(p.startswith("Rollbar") for p in report["problems"])
+    assert_no_secret(result.out, result.err)
+    assert "AKIAEXAMPLESECRET12" not in result.out + result.err
+
+
+def test_the_sink_read_is_capped(traces, local_env, monkeypatch):
+    """items.jsonl grows while compose runs: bin/trace reads at most SINK_MAX_BYTES of it, says so, and
+    keeps the items it read before the cap."""
+    a, fresh = traces["a"], RollbarSink().start()
+    try:
+        post_item(fresh, rollbar_item(a, ROLLBAR_TOKEN))
+        filler = json.dumps(rollbar_item(new_trace_id(), ROLLBAR_TOKEN))
+        with open(fresh.items_path, "a", encoding="utf-8") as items:
+            items.write((filler + "\n") * (300 * 1024 // len(filler)))
+        post_item(fresh, rollbar_item(a, ROLLBAR_TOKEN, level="critical"))  # past the cap
+        monkeypatch.setattr(bin_trace, "SINK_MAX_BYTES", 256 * 1024)
+        env = {**local_env, "CRUDDUR_ROLLBAR_SINK_URL": fresh.url}
+        report = json.loads(run(a, "--json", env=env).out)
+        assert [i["level"] for i in report["rollbar"]] == ["error"]
+        assert report["problems"] == [f"Rollbar sink at {fresh.url}: stopped after 0.25 MiB of items.jsonl (the cap); "
+                                      "the items after it were not read"]
+        monkeypatch.undo()
+        whole = json.loads(run(a, "--json", env=env).out)
+        assert [i["level"] for i in whole["rollbar"]] == ["error", "critical"] and whole["problems"] == []
+    finally:
+        fresh.stop()
 
 
 def test_nothing_reachable_exits_1_quickly(traces):
     closed = f"http://127.0.0.1:{free_port()}"
     started = time.monotonic()
-    result = run(traces["a"], env={"CRUDDUR_JAEGER_URL": closed, "AWS_ENDPOINT_URL": closed})
+    result = run(traces["a"], env={"CRUDDUR_JAEGER_URL": closed, "AWS_ENDPOINT_URL": closed,
+                                   "CRUDDUR_ROLLBAR_SINK_URL": closed})
     assert result.code == 1
     assert result.out.count("unreachable (connection refused)") == 4
     assert time.monotonic() - started < 15
@@ -334,7 +422,7 @@ def test_nothing_reachable_exits_1_quickly(traces):
 
 
 def test_last_with_no_access_line_exits_1(traces, local_env):
-    result = run("last", "--log-group", "cruddur-rollbar", env=local_env)
+    result = run("last", "--log-group", "cruddur-quiet", env=local_env)
     assert result.code == 1 and "no cruddur.access line" in result.err
     missing = run("last", "--log-group", "no-such-group", env=local_env)
     assert missing.code == 1 and "group no-such-group" in missing.err and "does not exist" in missing.err
@@ -368,6 +456,7 @@ def test_real_services_are_linked_not_read_and_no_secret_is_printed(traces, jaeg
     for link in links.values():
         assert link in text.out
     assert "reading X-Ray" not in text.err and "reading CloudWatch" not in text.err
+    assert "reading Rollbar" not in text.err, "with a token, items go to Rollbar: the sink is not read"
     for output in (text.out, text.err, json.dumps(report)):
         for value in secrets.values():
             assert value not in output
