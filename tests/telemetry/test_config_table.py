@@ -10,7 +10,9 @@ from cruddur.config import CONFIG_KEYS, ENV_VARS, READ_BY_LIBRARIES, Config
 BACKEND = Path(__file__).resolve().parents[2] / "backend-flask"
 SOURCES = [*sorted((BACKEND / "cruddur").rglob("*.py")), BACKEND / "app.py", BACKEND / "gunicorn.conf.py"]
 # Keys read by config.py itself, while it builds the others.
-READ_IN_CONFIG = {"ENV": "the SECRET_KEY check", "DATA_HOME": "the default database and key locations"}
+READ_IN_CONFIG = {"ENV": "the SECRET_KEY check", "DATA_HOME": "the default database and key locations",
+                  "LOCAL_AWS_URL": "the local AWS standing in (_use_local_services)",
+                  "LOCAL_ROLLBAR_URL": "the local Rollbar sink standing in (_use_local_services)"}
 
 
 def _environment_reads(path):
