@@ -3,6 +3,7 @@ stack started from the real docker-compose.yml, a browser through the published 
 signal read back where a person with no account looks: the real collector into the real Jaeger
 (and Honeycomb's stand-in), X-Ray and CloudWatch Logs in the local AWS, Rollbar items in the local
 sink, and `bin/trace` printing all four. The tests run in order; the last stops the stack."""
+import gzip
 import json
 import os
 import subprocess
@@ -206,10 +207,12 @@ def test_the_browsers_request_is_in_jaeger_xray_and_cloudwatch(stack):
     assert (line["path"], line["status"], line["user"]) == ("/api/activities", 201, "andrewbrown")
     assert line["xray_trace_id"] == xray_id(trace_id) and line["client"] not in (None, "")
 
-    # The collector sends the same spans to Honeycomb's endpoint with the key in its header.
+    # The collector sends the same spans to Honeycomb's endpoint with the key in its header
+    # (OTLP/HTTP protobuf, gzipped by the exporter's default).
     def at_honeycomb():
         return [(headers, span) for headers, body in stack.captured_requests("honeycomb")
-                for span in otlp_spans([body]) if span["trace_id"] == trace_id]
+                for span in otlp_spans([gzip.decompress(body) if headers.get("content-encoding") == "gzip" else body])
+                if span["trace_id"] == trace_id]
 
     assert wait_until(lambda: {s["resource"]["service.name"] for _, s in at_honeycomb()}
                       == {"frontend-react-js", "backend-flask"}, timeout=30), at_honeycomb()
