@@ -48,8 +48,8 @@ ENV_VARS = (
     ("AWS_SESSION_TOKEN", "", "AWS temporary credentials (read by boto3)"),
     ("AWS_ENDPOINT_URL", "", "AWS endpoint override, e.g. an emulator"),
     ("CLOUDWATCH_LOG_GROUP", "", "CloudWatch Logs group; logs ship when set"),
-    ("CRUDDUR_LOCAL_AWS_URL", "", "a local AWS endpoint (moto) for CloudWatch Logs, used only while no AWS "
-                                  "credentials and no AWS_ENDPOINT_URL are set (docker compose sets it)"),
+    ("CRUDDUR_LOCAL_AWS_URL", "", "a local AWS endpoint (moto) for CloudWatch Logs, used only while AWS_ACCESS_KEY_ID "
+                                  "and AWS_ENDPOINT_URL are both unset (docker compose sets it)"),
     ("ROLLBAR_ACCESS_TOKEN", "", "Rollbar server token; errors report when set"),
     ("ROLLBAR_ENVIRONMENT", "development", "Rollbar environment"),
     ("ROLLBAR_ENDPOINT", "https://api.rollbar.com/api/1/", "Rollbar API base"),
