@@ -18,7 +18,6 @@ from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
 from opentelemetry.instrumentation.propagators import TraceResponsePropagator, set_global_response_propagator
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
-from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -29,6 +28,7 @@ from opentelemetry.util.re import parse_env_headers
 
 from . import patches
 from .edge import EdgeIdGenerator
+from .propagation import XRayHeaderPropagator
 
 log = logging.getLogger("cruddur.telemetry.otel")
 
@@ -156,7 +156,7 @@ def _set_process_globals(provider, config):
     if _process["global_provider"] is not None:
         return
     trace.set_tracer_provider(provider)
-    propagate.set_global_textmap(CompositePropagator([AwsXRayPropagator(), TraceContextTextMapPropagator()]))
+    propagate.set_global_textmap(CompositePropagator([XRayHeaderPropagator(), TraceContextTextMapPropagator()]))
     set_global_response_propagator(TraceResponsePropagator())
     # Telemetry never traces itself: the signals' own HTTP calls make no span and carry no trace
     # header (the OTLP exporter suppresses instrumentation itself; Rollbar's sender does not).
