@@ -9,7 +9,7 @@ from flask import jsonify
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .telemetry.context import trace_ids
+from .telemetry.context import server_error, trace_ids
 
 log = logging.getLogger("cruddur.errors")
 TRACE_ID = re.compile(r"^(?!0{32}$)[0-9a-f]{32}$")
@@ -77,6 +77,7 @@ def handle_database_unavailable(exc: OperationalError):
     code = "database_timeout" if is_statement_timeout(exc) else "database_unavailable"
     log.warning("%s: %s", code.replace("_", " "), type(exc.orig).__name__ if exc.orig else type(exc).__name__)
     error_reporting.report_exception(exc)
+    server_error(exc)  # a server error: the SERVER span records it (ERROR, error.type, one event)
     response = error_response(503, [code])
     response.headers["Retry-After"] = "5"
     return response

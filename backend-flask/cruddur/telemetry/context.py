@@ -5,6 +5,7 @@ import re
 from flask import g, request
 from opentelemetry import trace
 
+from . import propagation
 from .state import current
 
 TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -38,7 +39,12 @@ def _assign_fallback_id():
         return
     match = TRACEPARENT.match(request.headers.get("traceparent", ""))
     # W3C Trace Context: an all-zero trace id is invalid, and the caller's header is then ignored.
-    g.trace_id = match.group(1) if match and match.group(1).strip("0") else os.urandom(16).hex()
+    # A valid traceparent wins over X-Amzn-Trace-Id, as with OTEL on (propagation.py).
+    if match and match.group(1).strip("0"):
+        g.trace_id = match.group(1)
+        return
+    xray = propagation.parse(request.headers.get(propagation.HEADER))
+    g.trace_id = xray.trace_id if xray is not None else os.urandom(16).hex()
 
 
 def _trace_response(response):
@@ -49,8 +55,33 @@ def _trace_response(response):
     return response
 
 
+def server_error(exc):
+    """errors.py: this request's handled exception is a server error (a 5xx answer), which the
+    SERVER span records as one (`_record_server_error`)."""
+    g.server_error = exc
+
+
+def _record_server_error(exc):
+    """Teardown, before the Flask instrumentation's own ends the SERVER span, and after the
+    response's status set the span's status (a 5xx: ERROR; in the stable HTTP conventions
+    `error.type` is then the status code). An unhandled exception: `error.type` becomes its class
+    (the instrumentation records its event and ERROR status itself). A handled server error
+    (`server_error`): ERROR, `error.type` and one exception event. Never raises."""
+    try:
+        handled = g.pop("server_error", None) if exc is None else None
+        if exc is None and handled is None:
+            return
+        from .service import record_error
+
+        record_error(trace.get_current_span(), exc or handled, event=handled is not None)
+    except Exception:
+        pass
+
+
 def init_app(app, tracing):
     if tracing.enabled:
-        return  # OTEL's span carries the id, and its response propagator writes traceresponse
+        # OTEL's span carries the id, and its response propagator writes traceresponse.
+        app.teardown_request(_record_server_error)
+        return
     app.before_request(_assign_fallback_id)
     app.after_request(_trace_response)

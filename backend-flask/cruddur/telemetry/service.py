@@ -1,9 +1,19 @@
-"""The one seam between services and telemetry: a span and a subsegment per service call."""
+"""The one seam between services and telemetry: a span and a subsegment per service call.
+
+Errors follow OpenTelemetry's conventions and X-Ray's own flags. A client error (an ApiError or
+HTTPException answered with a 4xx, which errors.py handles) raised in a service leaves its span
+UNSET with no exception event, and flags its subsegment `error` (and `throttle` for a 429). Any
+other exception leaves the service span ERROR with `error.type` (the exception's fully qualified
+class name) and one exception event, and its subsegment `fault` with the exception as the SDK
+records it."""
 import functools
 
 from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
 
 from .state import current
+
+ERROR_TYPE = "error.type"
 
 # Annotations are indexed by X-Ray (searchable); every other app.* value goes to metadata.
 INDEXED = frozenset({"user_handle", "activity_uuid", "message_group_uuid", "ttl"})
@@ -21,8 +31,16 @@ def service_call(func):
             return func(*args, **kwargs)
         tracing = telemetry.otel
         if tracing.provider is not None and not tracing.unrecorded():  # a dropped request records no child
-            with tracing.tracer.start_as_current_span(name, kind=trace.SpanKind.INTERNAL):
-                return _in_subsegment(telemetry, name, func, args, kwargs)
+            # The library would record every exception, a handled 4xx included; these spans
+            # record only server errors (see the module).
+            with tracing.tracer.start_as_current_span(name, kind=trace.SpanKind.INTERNAL, record_exception=False,
+                                                      set_status_on_exception=False) as span:
+                try:
+                    return _in_subsegment(telemetry, name, func, args, kwargs)
+                except Exception as exc:
+                    if client_error_status(exc) is None:
+                        record_error(span, exc)
+                    raise
         return _in_subsegment(telemetry, name, func, args, kwargs)
 
     wrapper.service_name = name
@@ -32,11 +50,50 @@ def service_call(func):
 def _in_subsegment(telemetry, name, func, args, kwargs):
     entity = telemetry.xray.current_entity()
     if entity is not None and entity.sampled:  # an unsampled segment would only get a dummy
-        with telemetry.xray.recorder.in_subsegment(name):
-            telemetry.faults.inject(name)
-            return func(*args, **kwargs)
+        client_error = None
+        with telemetry.xray.recorder.in_subsegment(name) as subsegment:
+            try:
+                telemetry.faults.inject(name)
+                return func(*args, **kwargs)
+            except Exception as exc:
+                status = client_error_status(exc)
+                if status is None or subsegment is None:
+                    raise  # the SDK's context manager flags `fault` and records the exception
+                subsegment.add_error_flag()
+                if status == 429:
+                    subsegment.add_throttle_flag()
+                client_error = exc
+        raise client_error  # past the subsegment, which is closed as a client error
     telemetry.faults.inject(name)
     return func(*args, **kwargs)
+
+
+def error_type(exc):
+    """`error.type` for an exception: its fully qualified class name (builtins unqualified), the
+    form the SDK gives `exception.type`."""
+    cls = type(exc)
+    module = cls.__module__
+    return f"{module}.{cls.__qualname__}" if module and module != "builtins" else cls.__qualname__
+
+
+def client_error_status(exc):
+    """The 4xx status Cruddur answers this exception with (errors.py handles it), or None."""
+    from werkzeug.exceptions import HTTPException
+
+    from ..errors import ApiError
+
+    status = exc.status if isinstance(exc, ApiError) else exc.code if isinstance(exc, HTTPException) else None
+    return status if isinstance(status, int) and 400 <= status < 500 else None
+
+
+def record_error(span, exc, event=True):
+    """ERROR status, `error.type` and (with `event`) one exception event on `span`."""
+    if not span.is_recording():
+        return
+    span.set_attribute(ERROR_TYPE, error_type(exc))
+    span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+    if event:
+        span.record_exception(exc)
 
 
 def annotate(**values):

@@ -25,7 +25,7 @@ from aws_xray_sdk.ext.flask.middleware import XRayMiddleware
 from flask import request
 from opentelemetry import trace
 
-from . import patches
+from . import patches, propagation
 
 log = logging.getLogger("cruddur.telemetry.xray")
 
@@ -104,14 +104,40 @@ def _share_trace_id():
     try:
         ctx = trace.get_current_span().get_span_context()
         if not ctx.is_valid:
+            _clean_header()
             return
-        hex_id = format(ctx.trace_id, "032x")
-        header = f"Root=1-{hex_id[:8]}-{hex_id[8:]};Sampled={1 if ctx.trace_flags.sampled else 0}"
-        incoming = request.environ.get("HTTP_X_AMZN_TRACE_ID", "")
-        parent = next((p for p in incoming.split(";") if p.strip().startswith("Parent=")), None)
-        request.environ["HTTP_X_AMZN_TRACE_ID"] = f"{header};{parent.strip()}" if parent else header
+        incoming = propagation.parse(request.environ.get("HTTP_X_AMZN_TRACE_ID"))
+        # The caller's Parent only when it is valid and of this trace; a load balancer's Root-only
+        # header leaves the segment without a parent (OTEL's stand-in parent is no segment).
+        parent = incoming.parent if incoming is not None and int(incoming.trace_id, 16) == ctx.trace_id else None
+        header = propagation.TraceHeader(format(ctx.trace_id, "032x"), parent, ctx.trace_flags.sampled)
+        request.environ["HTTP_X_AMZN_TRACE_ID"] = header.to_header()
     except Exception:
         log.debug("could not share the trace id with X-Ray", exc_info=True)
+
+
+def _clean_header():
+    """With OTEL off: the middleware that runs next reads only valid fields of X-Amzn-Trace-Id (the
+    SDK's parser keeps any Root, so a malformed one would become the segment's trace id). A header
+    without a valid Root keeps only its sampling decision (edge.py's, or the caller's).
+
+    Runs just before XRayMiddleware's hook; it must never raise."""
+    try:
+        raw = request.environ.get("HTTP_X_AMZN_TRACE_ID")
+        if raw is None:
+            return
+        header = propagation.parse(raw)
+        if header is not None:
+            request.environ["HTTP_X_AMZN_TRACE_ID"] = header.to_header()
+            return
+        sampled = next((v.strip() for k, _, v in (p.partition("=") for p in raw.split(";"))
+                        if k.strip() == "Sampled" and v.strip() in ("0", "1")), None)
+        if sampled is None:
+            del request.environ["HTTP_X_AMZN_TRACE_ID"]
+        else:
+            request.environ["HTTP_X_AMZN_TRACE_ID"] = f"Sampled={sampled}"
+    except Exception:
+        log.debug("could not clean the X-Ray trace header", exc_info=True)
 
 
 class XRay:
@@ -178,7 +204,6 @@ def init_app(app, tracing):
                     extra={"rules_file": str(RULES_FILE)})
     daemon = app.config["AWS_XRAY_DAEMON_ADDRESS"] or DEFAULT_DAEMON
     recorder = _recorder(app.config, daemon, rules)
-    if tracing.enabled:
-        app.before_request(_share_trace_id)
+    app.before_request(_share_trace_id if tracing.enabled else _clean_header)
     XRayMiddleware(app, recorder)
     return XRay(recorder, daemon, rules["rules"][0]["description"] if rules else None)
