@@ -23,7 +23,8 @@ ENV_VARS = (
                        "random per-install key kept in $XDG_DATA_HOME/cruddur/secret_key)"),
     ("CRUDDUR_STATEMENT_TIMEOUT_MS", "5000", "the longest a request's database statement may run, in ms "
                                              "(then 503 database_timeout); 0: no bound"),
-    ("CRUDDUR_ENV", "development", "development or production"),
+    ("CRUDDUR_ENV", "development", "development or production; also the spans' deployment.environment.name and "
+                                   "the X-Ray segments' environment annotation"),
     ("XDG_DATA_HOME", "~/.local/share", "where the default SQLite file and development key live"),
     ("GUNICORN_WORKERS", "2", "gunicorn worker processes"),
     ("GUNICORN_CONTROL_SOCKET", "", "this instance's gunicornc control socket; unset: no control socket"),
@@ -37,6 +38,13 @@ ENV_VARS = (
     ("OTEL_SDK_DISABLED", "false", "true turns OpenTelemetry off"),
     ("OTEL_TRACES_SAMPLER", "parentbased_always_on", "head sampler (read by opentelemetry-sdk)"),
     ("OTEL_TRACES_SAMPLER_ARG", "", "the sampler's argument, e.g. 0.1 (read by opentelemetry-sdk)"),
+    ("OTEL_SEMCONV_STABILITY_OPT_IN", "http,database", "attribute names on HTTP and database spans: http,database "
+                                                       "the stable ones only; http/dup,database/dup stable and legacy "
+                                                       "both (while queries move over); none the legacy ones only"),
+    ("OTEL_RESOURCE_ATTRIBUTES", "", "more resource attributes, key=value,... (read by opentelemetry-sdk); "
+                                     "service.name, service.version, deployment.environment.name and "
+                                     "service.instance.id are Cruddur's and win (a start-up warning names "
+                                     "any replaced)"),
     ("AWS_XRAY_SDK_ENABLED", "", "true or false; unset: X-Ray is on when AWS_XRAY_DAEMON_ADDRESS is set"),
     ("AWS_XRAY_DAEMON_ADDRESS", "", "X-Ray daemon UDP address; turns X-Ray on (127.0.0.1:2000 when only "
                                     "AWS_XRAY_SDK_ENABLED=true)"),
@@ -56,7 +64,8 @@ ENV_VARS = (
     ("CRUDDUR_LOCAL_ROLLBAR_URL", "", "a local Rollbar sink's API base, used only while ROLLBAR_ACCESS_TOKEN "
                                       "is unset (docker compose sets it)"),
     ("CRUDDUR_FAULTS", "", "fault injection: <service>:error or <service>:delay=<ms>"),
-    ("CRUDDUR_VERSION", "", "code version reported to Rollbar; unset: the git commit, else dev"),
+    ("CRUDDUR_VERSION", "", "code version: Rollbar's code_version, the spans' and X-Ray segments' "
+                            "service.version; unset: the git commit, else dev"),
     ("AWS_COGNITO_USER_POOL_ID", "", "Cognito user pool, e.g. us-east-1_AbC123; with the client id, "
                                      "protected routes also accept its access tokens"),
     ("AWS_COGNITO_USER_POOL_CLIENT_ID", "", "the app client id Cognito access tokens must carry"),
@@ -82,6 +91,7 @@ READ_BY_LIBRARIES = {
     "AWS_SESSION_TOKEN": "boto3",
     "OTEL_TRACES_SAMPLER": "opentelemetry-sdk",
     "OTEL_TRACES_SAMPLER_ARG": "opentelemetry-sdk",
+    "OTEL_RESOURCE_ATTRIBUTES": "opentelemetry-sdk",
 }
 
 # app.config keys that are not the variable's own name.

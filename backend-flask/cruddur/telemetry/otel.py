@@ -7,7 +7,10 @@ Each app has its own TracerProvider (`Tracing.provider`), given to its Flask ins
 its engine's; the exporter is made once per process (after fork, under gunicorn). Three things are
 process-wide by nature and are set once, by the first app with traces on: the global tracer
 provider (which `requests` instrumentation and `trace.get_tracer` users reach), the global text
-map propagator and the response propagator (the same for every app)."""
+map propagator and the response propagator (the same for every app).
+
+Semantic conventions: the instrumentations name attributes after `OTEL_SEMCONV_STABILITY_OPT_IN`
+(Cruddur's default `http,database`: the stable names only; see `use_semconv_opt_in`)."""
 import logging
 import os
 import re
@@ -19,14 +22,14 @@ from opentelemetry.instrumentation.flask import FlaskInstrumentor
 from opentelemetry.instrumentation.propagators import TraceResponsePropagator, set_global_response_propagator
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
 from opentelemetry.propagators.composite import CompositePropagator
-from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.re import parse_env_headers
+from packaging.specifiers import SpecifierSet
 
-from . import patches
+from . import patches, resource
 from .edge import EdgeIdGenerator
 from .propagation import XRayHeaderPropagator
 
@@ -52,6 +55,51 @@ def traces_endpoint(config):
     """The URL spans are posted to: the traces endpoint as given, else the base URL + /v1/traces."""
     return config["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] or (
         config["OTEL_EXPORTER_OTLP_ENDPOINT"].rstrip("/") + "/v1/traces")
+
+
+# The values OTEL_SEMCONV_STABILITY_OPT_IN takes (comma-separated); `none`: the legacy names only.
+SEMCONV_OPT_INS = ("http", "http/dup", "database", "database/dup", "gen_ai_latest_experimental", "none")
+# use_semconv_opt_in sets the instrumentations' own switchboard, a private class of this distribution.
+SEMCONV_CHECKED = ("opentelemetry-instrumentation", "==0.66b1")
+
+
+def use_semconv_opt_in(opt_in):
+    """Make the instrumentations set up next name their attributes as `opt_in` asks.
+
+    The instrumentations read OTEL_SEMCONV_STABILITY_OPT_IN from the environment once per process,
+    the first time any of them is set up (`_OpenTelemetrySemanticConventionStability._initialize`),
+    and each keeps the mode it was set up with: Flask's per app, SQLAlchemy's per engine, the
+    `requests` instrumentation once per process (with the first app's setting). Cruddur's setting
+    comes from app.config, so it is written on that switchboard right before the app's
+    instrumentors run, parsed by the library's own rule (`_filter_mode`: `http/dup` wins over
+    `http`): every app a process builds gets its own setting, whatever ran first. Returns the
+    modes set, or None when the installed version is not the one this was checked against (the
+    library then reads the environment itself, once)."""
+    unknown = [t for t in (t.strip() for t in opt_in.split(",")) if t and t not in SEMCONV_OPT_INS]
+    if unknown:
+        log.warning("unknown OTEL_SEMCONV_STABILITY_OPT_IN values ignored", extra={"unknown": unknown})
+    distribution, checked = SEMCONV_CHECKED
+    version = patches.installed_version(distribution)
+    if version is None or version not in SpecifierSet(checked, prereleases=True):
+        log.warning("OTEL_SEMCONV_STABILITY_OPT_IN left to the instrumentations (read once per process, "
+                    "from the environment): %s %s is not the checked %s", distribution, version, checked)
+        return None
+    from opentelemetry.instrumentation._semconv import (
+        _OpenTelemetrySemanticConventionStability as Stability,
+    )
+    from opentelemetry.instrumentation._semconv import (
+        _OpenTelemetryStabilitySignalType as Signal,
+    )
+    from opentelemetry.instrumentation._semconv import _StabilityMode as Mode
+
+    tokens = [t.strip() for t in opt_in.split(",")]
+    modes = {Signal.HTTP: Stability._filter_mode(tokens, Mode.HTTP, Mode.HTTP_DUP),
+             Signal.DATABASE: Stability._filter_mode(tokens, Mode.DATABASE, Mode.DATABASE_DUP),
+             Signal.GEN_AI: Stability._filter_mode(tokens, Mode.DEFAULT, Mode.GEN_AI_LATEST_EXPERIMENTAL)}
+    with Stability._lock:
+        Stability._OTEL_SEMCONV_STABILITY_SIGNAL_MAPPING = modes
+        Stability._initialized = True
+    return modes
 
 
 SENSITIVE_QUERY_KEY = re.compile(r"pass|token|secret|key|auth|session|cookie|sig|code", re.IGNORECASE)
@@ -97,6 +145,7 @@ class Tracing:
         self.headers = parse_env_headers(config["OTEL_EXPORTER_OTLP_HEADERS"], liberal=True)
         self.timeout = float(config["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"] or config["OTEL_EXPORTER_OTLP_TIMEOUT"])
         self.service_name = config["OTEL_SERVICE_NAME"]
+        self.semconv_opt_in = config["OTEL_SEMCONV_STABILITY_OPT_IN"]
         self.provider = self.tracer = self.processor = self.pid = None
         self.parent_based = False
 
@@ -116,6 +165,8 @@ class Tracing:
         """Attach a fresh exporter in this process (gunicorn calls this in post_fork)."""
         if self.provider is None or self.pid == os.getpid():
             return
+        if self.provider.resource.attributes.get(resource.INSTANCE_ID) != resource.instance_id():
+            log.warning("this app was built before fork: its spans carry the parent's service.instance.id")
         if self.exporter == "console":
             exporter = ConsoleSpanExporter()
         else:
@@ -168,9 +219,11 @@ def init_app(app):
     tracing = Tracing(app.config)
     if tracing.exporter is None:
         return tracing
+    # Before any instrumentor of this app runs (the `requests` one included, for the first app).
+    use_semconv_opt_in(tracing.semconv_opt_in)
     # shutdown_on_exit=False: telemetry.shutdown flushes within Cruddur's shared time budget.
-    provider = TracerProvider(resource=Resource.create({"service.name": tracing.service_name}),
-                              id_generator=EdgeIdGenerator(), shutdown_on_exit=False)
+    provider = TracerProvider(resource=resource.create(app.config), id_generator=EdgeIdGenerator(),
+                              shutdown_on_exit=False)
     _set_process_globals(provider, app.config)
     tracing.provider = provider
     tracing.tracer = provider.get_tracer("cruddur")

@@ -19,13 +19,13 @@ from aws_xray_sdk import global_sdk_config
 from aws_xray_sdk.core import xray_recorder as sdk_default_recorder
 from aws_xray_sdk.core.emitters.udp_emitter import PROTOCOL_DELIMITER, PROTOCOL_HEADER
 from aws_xray_sdk.core.exceptions.exceptions import SegmentNotFoundException
-from aws_xray_sdk.core.recorder import AWSXRayRecorder
+from aws_xray_sdk.core.recorder import SERVICE_INFO, AWSXRayRecorder
 from aws_xray_sdk.core.sampling.local.sampler import LocalSampler
 from aws_xray_sdk.ext.flask.middleware import XRayMiddleware
 from flask import request
 from opentelemetry import trace
 
-from . import patches, propagation
+from . import patches, propagation, resource
 
 log = logging.getLogger("cruddur.telemetry.xray")
 
@@ -140,6 +140,23 @@ def _clean_header():
         log.debug("could not clean the X-Ray trace header", exc_info=True)
 
 
+def _identify_segment(recorder, identity):
+    """A before_request hook, after XRayMiddleware's: the segment's `service.version` and an
+    `environment` annotation, the values the OTEL resource carries. It must never raise."""
+    service = {**SERVICE_INFO, "version": identity[resource.SERVICE_VERSION]}
+
+    def identify():
+        try:
+            segment = recorder.current_segment()
+            if segment is not None and segment.sampled:
+                segment.set_service(service)
+                segment.put_annotation("environment", identity[resource.ENVIRONMENT])
+        except Exception:
+            log.debug("could not identify the X-Ray segment", exc_info=True)
+
+    return identify
+
+
 class XRay:
     """One app's X-Ray recorder (None when X-Ray is off for the app)."""
 
@@ -206,4 +223,5 @@ def init_app(app, tracing):
     recorder = _recorder(app.config, daemon, rules)
     app.before_request(_share_trace_id if tracing.enabled else _clean_header)
     XRayMiddleware(app, recorder)
+    app.before_request(_identify_segment(recorder, resource.identity(app.config)))
     return XRay(recorder, daemon, rules["rules"][0]["description"] if rules else None)
