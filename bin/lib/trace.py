@@ -41,9 +41,8 @@ DEFAULT_MAX_PAGES = 10  # FilterLogEvents pages read per log group (each up to 1
 SINK_MAX_BYTES = 20 * 1024 * 1024  # of the sink's items.jsonl read at most (it grows while compose runs)
 SINK_MAX_SECONDS = 30  # to read it in all, whatever the per-read timeout lets through
 SINK_CHUNK = 64 * 1024
-SPAN_ATTRIBUTES = ("http.request.method", "http.method", "http.route", "url.path", "http.target",
-                   "http.response.status_code", "http.status_code", "db.system", "db.system.name",
-                   "error.type", "otel.status_description")
+SPAN_ATTRIBUTES = ("http.request.method", "http.route", "url.path", "http.response.status_code",
+                   "db.system.name", "error.type", "otel.status_description")
 
 # pyrollbar's default scrub_fields plus the ones Cruddur adds (backend-flask/cruddur/telemetry/rollbar.py):
 # a value under any of these keys is never printed, and is masked wherever else it appears.

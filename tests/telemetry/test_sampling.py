@@ -59,7 +59,7 @@ def test_parent_based_sampling_records_whole_trees_or_nothing(new_database_url, 
     spans = receivers["otlp"].trace(sampled)
     [service] = [s for s in spans if s["name"] == "home_activities"]
     statements = [s for s in spans if s["kind"] == "CLIENT" and s["parent_span_id"] == service["span_id"]]
-    assert len(statements) >= 2 and all("db.statement" in s["attributes"] for s in statements)
+    assert len(statements) >= 2 and all("db.query.text" in s["attributes"] for s in statements)
     assert receivers["otlp"].trace(dropped) == []
     segments = {d["trace_id"] for d in receivers["xray"].segments()}
     assert f"1-{sampled[:8]}-{sampled[8:]}" in segments and f"1-{dropped[:8]}-{dropped[8:]}" not in segments
