@@ -8,6 +8,18 @@ function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+// The browser's resource: service.version and deployment.environment.name when the
+// configuration has them. Fetch spans carry the stable HTTP names
+// (http.request.method, url.full, http.response.status_code, server.address,
+// server.port): @opentelemetry/instrumentation-fetch 0.223.0 emits only those
+// and has no semconvStabilityOptIn option left to set.
+export function resourceAttributes(config) {
+  const attributes = { 'service.name': config.serviceName };
+  if (config.serviceVersion) attributes['service.version'] = config.serviceVersion;
+  if (config.deploymentEnvironment) attributes['deployment.environment.name'] = config.deploymentEnvironment;
+  return attributes;
+}
+
 // Spans are exported only when a collector URL is configured; the traceparent
 // header is propagated to the backend either way, so backend traces still
 // start from the browser's trace id.
@@ -21,7 +33,7 @@ export async function registerTracing(config) {
   // X-Ray accepts only trace ids that start with the epoch seconds; the backend
   // joins the browser's trace, so the browser must mint ids X-Ray can store.
   const provider = new WebTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': config.serviceName }),
+    resource: resourceFromAttributes(resourceAttributes(config)),
     idGenerator: new AWSXRayIdGenerator(),
     spanProcessors,
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../api/client.js';
 import { readConfig } from '../config.js';
 import { apiUrl, http, HttpResponse, server } from '../testing/server.js';
-import { registerTracing } from './tracing.js';
+import { registerTracing, resourceAttributes } from './tracing.js';
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/;
 
@@ -49,5 +49,18 @@ describe('browser tracing without a collector', () => {
     );
     await window.fetch('http://elsewhere.test/thing');
     expect(traceparent).toBeNull();
+  });
+});
+
+describe('browser resource', () => {
+  it('names the version and environment when the configuration has them', () => {
+    expect(resourceAttributes({ serviceName: 'frontend-react-js' })).toEqual({ 'service.name': 'frontend-react-js' });
+    expect(
+      resourceAttributes({ serviceName: 'frontend-react-js', serviceVersion: 'abc123', deploymentEnvironment: 'production' }),
+    ).toEqual({
+      'service.name': 'frontend-react-js',
+      'service.version': 'abc123',
+      'deployment.environment.name': 'production',
+    });
   });
 });
