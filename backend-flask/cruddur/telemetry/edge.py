@@ -32,6 +32,8 @@ from opentelemetry.instrumentation.propagators import get_global_response_propag
 from opentelemetry.instrumentation.wsgi import default_response_propagation_setter, wsgi_getter
 from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
 
+from . import propagation
+
 log = logging.getLogger("cruddur.telemetry.edge")
 
 UNSAMPLED = "cruddur.unsampled"  # environ key: set on requests the sampler dropped
@@ -187,7 +189,10 @@ class EdgeSampling:
         from aws_xray_sdk.core.models.traceid import TraceId
         from aws_xray_sdk.ext.util import calculate_sampling_decision, calculate_segment_name
 
-        header = TraceHeader.from_header_str(environ.get(XRAY_HEADER)) if environ.get(XRAY_HEADER) else TraceHeader()
+        raw = environ.get(XRAY_HEADER)
+        # Cruddur's parser first (a load balancer's forms, with spaces); the SDK's reads what it wrote.
+        valid = propagation.parse(raw) if raw else None
+        header = TraceHeader.from_header_str(valid.to_header() if valid else raw) if raw else TraceHeader()
         if header.sampled == 1 and not self.parent_budget.take():
             # Past the budget, the rules decide as if the caller had not asked (root id kept).
             header = TraceHeader(root=header.root, parent=header.parent, data=header.data)
