@@ -41,6 +41,9 @@ export function readConfig(env) {
     otelCollectorUrl,
     otelTracesUrl: otelCollectorUrl && `${otelCollectorUrl}/v1/traces`,
     serviceName: 'frontend-react-js',
+    // The browser's resource mirrors the backend's (service.version, deployment.environment.name).
+    serviceVersion: (env.VITE_CRUDDUR_VERSION ?? '').trim() || null,
+    deploymentEnvironment: (env.VITE_CRUDDUR_ENV ?? '').trim() || (env.DEV ? 'development' : null),
     traceViewerUrl: rawViewer === '' ? null : rawViewer,
   });
 }

@@ -24,6 +24,19 @@ describe('config', () => {
     expect(config.otelTracesUrl).toBe('http://localhost:4318/v1/traces');
   });
 
+  it('names the build version and environment for the browser resource, or leaves them out', () => {
+    expect(readConfig({})).toMatchObject({ serviceVersion: null, deploymentEnvironment: null });
+    expect(readConfig({ DEV: true }).deploymentEnvironment).toBe('development');
+    expect(readConfig({ VITE_CRUDDUR_VERSION: ' abc123 ', VITE_CRUDDUR_ENV: 'production' })).toMatchObject({
+      serviceVersion: 'abc123',
+      deploymentEnvironment: 'production',
+    });
+    expect(readConfig({ VITE_CRUDDUR_VERSION: '', VITE_CRUDDUR_ENV: ' ' })).toMatchObject({
+      serviceVersion: null,
+      deploymentEnvironment: null,
+    });
+  });
+
   it('links trace ids to the local Jaeger in dev mode, to nothing in a build without VITE_TRACE_VIEWER_URL', () => {
     expect(readConfig({ DEV: true }).traceViewerUrl).toBe(LOCAL_TRACE_VIEWER_URL);
     expect(LOCAL_TRACE_VIEWER_URL).toBe('http://localhost:16686/trace/{trace_id}');

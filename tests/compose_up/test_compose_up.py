@@ -217,6 +217,8 @@ def test_the_browsers_request_is_in_jaeger_xray_and_cloudwatch(stack):
     assert wait_until(lambda: {s["resource"]["service.name"] for _, s in at_honeycomb()}
                       == {"frontend-react-js", "backend-flask"}, timeout=30), at_honeycomb()
     assert {headers.get("x-honeycomb-team") for headers, _ in at_honeycomb()} == {HONEYCOMB_TEST_KEY}
+    # The browser's resource names the stack's environment, as the backend's does.
+    assert {s["resource"].get("deployment.environment.name") for _, s in at_honeycomb()} == {"development"}
 
 
 def test_a_fault_leaves_a_rollbar_item_in_the_local_sink_and_bin_trace_prints_all_four(stack):
