@@ -95,8 +95,9 @@ def after_fork():
 def shutdown(budget_seconds=3.0):
     """Flush every app's signals within one shared time budget (gunicorn kills a slow worker).
 
-    Each flush runs in its own daemon thread, joined for what the budget has left: an exporter
-    stuck on an unreachable backend cannot hold the process past the budget."""
+    Each flush runs in its own daemon thread, all at once (each waits on its own backend), joined
+    for what the budget has left: an exporter stuck on an unreachable backend cannot hold the
+    process past the budget, nor take the budget from the others."""
     apps = [t for t in list(_apps) if not t.shut_down]
     for telemetry in apps:
         telemetry.shut_down = True
@@ -105,15 +106,18 @@ def shutdown(budget_seconds=3.0):
     if not apps:
         return  # nothing is buffered
     deadline = Deadline(budget_seconds)
-    unfinished = []
+    flushers = []
     for telemetry in apps:
         for name, flush in telemetry.flushes():
             flusher = threading.Thread(target=_flush_quietly, args=(flush, deadline), daemon=True,
                                        name=f"flush-{name}")
             flusher.start()
-            flusher.join(deadline.remaining())
-            if flusher.is_alive():
-                unfinished.append(name)
+            flushers.append((name, flusher))
+    unfinished = []
+    for name, flusher in flushers:
+        flusher.join(deadline.remaining())
+        if flusher.is_alive():
+            unfinished.append(name)
     # What the budget left behind is dropped with the process; the counts say how much.
     unsent = {}
     for telemetry in apps:
