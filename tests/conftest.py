@@ -8,11 +8,15 @@ from playwright.sync_api import sync_playwright
 
 from testkit.gunicorn import TEST_LIMITS, without_settings
 
-# The suite sets every signal itself: nothing from the caller's shell leaks in.
-# CRUDDUR_SCREENSHOT is the tests' own: where tests/e2e writes the home page's screenshot.
+# The suite sets every signal itself: nothing from the caller's shell leaks in, except the test
+# harness's own variables: where tests/e2e writes the home page's screenshot, and compose-up's
+# engine state, image cache and image mode (docs/compose-up.md). The servers the tests start never
+# see these (testkit.gunicorn.backend_env drops every CRUDDUR_ variable).
+HARNESS_VARIABLES = ("CRUDDUR_SCREENSHOT", "CRUDDUR_COMPOSE_UP_STATE", "CRUDDUR_COMPOSE_UP_CACHE",
+                     "CRUDDUR_COMPOSE_UP_IMAGES")
 _kept = without_settings(os.environ)
 for _name in list(os.environ):
-    if _name not in _kept and _name != "CRUDDUR_SCREENSHOT":
+    if _name not in _kept and _name not in HARNESS_VARIABLES:
         del os.environ[_name]
 _HOME = os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="cruddur-test-home-")
 os.environ["SECRET_KEY"] = "test-secret-key-for-cruddur-tests"
