@@ -71,7 +71,10 @@ def jaeger(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def moto():
+    # moto keeps its resources per process, not per server: whatever an earlier module on this
+    # worker made (the log group `cruddur`, say) is forgotten first.
     server = MotoServer().start()
+    server.reset()
     yield server
     server.stop()
 
