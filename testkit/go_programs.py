@@ -196,6 +196,30 @@ def xray_daemon(progress=None, cache=None):
                    _module_program(module, version, package, "xray"), progress, cache)
 
 
+def jaeger_loopback_config(protocol, ports, log_level="warn"):
+    """A Jaeger v2 config for tests: OTLP over `protocol` ("grpc" or "http") on `ports["otlp"]`,
+    memory storage, and the query API on `ports["query_http"]`/`ports["query_grpc"]`, all on
+    127.0.0.1."""
+    return {
+        "service": {
+            "extensions": ["jaeger_storage", "jaeger_query"],
+            "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch"],
+                                     "exporters": ["jaeger_storage_exporter"]}},
+            "telemetry": {"metrics": {"level": "none"}, "logs": {"level": log_level}},
+        },
+        "extensions": {
+            # enable_tracing off: Jaeger's own spans would go to localhost:4317 and stall its shutdown.
+            "jaeger_query": {"storage": {"traces": "memstore"}, "enable_tracing": False,
+                             "http": {"endpoint": f"127.0.0.1:{ports['query_http']}"},
+                             "grpc": {"endpoint": f"127.0.0.1:{ports['query_grpc']}"}},
+            "jaeger_storage": {"backends": {"memstore": {"memory": {"max_traces": 1000}}}},
+        },
+        "receivers": {"otlp": {"protocols": {protocol: {"endpoint": f"127.0.0.1:{ports['otlp']}"}}}},
+        "processors": {"batch": {"timeout": "100ms"}},
+        "exporters": {"jaeger_storage_exporter": {"trace_storage": "memstore"}},
+    }
+
+
 PROGRAMS = {"collector": collector, "jaeger": jaeger, "xray-daemon": xray_daemon}
 
 

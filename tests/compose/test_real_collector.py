@@ -111,24 +111,7 @@ def jaeger(jaeger_bin, tmp_path_factory):
     """Jaeger v2 all-in-one on loopback: OTLP gRPC in, memory storage, the query API."""
     folder = tmp_path_factory.mktemp("jaeger")
     ports = {name: free_port() for name in ("otlp_grpc", "query_http", "query_grpc")}
-    config = {
-        "service": {
-            "extensions": ["jaeger_storage", "jaeger_query"],
-            "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch"],
-                                     "exporters": ["jaeger_storage_exporter"]}},
-            "telemetry": {"metrics": {"level": "none"}, "logs": {"level": "info"}},
-        },
-        "extensions": {
-            # enable_tracing off: Jaeger's own spans would go to localhost:4317 and stall its shutdown.
-            "jaeger_query": {"storage": {"traces": "memstore"}, "enable_tracing": False,
-                             "http": {"endpoint": f"127.0.0.1:{ports['query_http']}"},
-                             "grpc": {"endpoint": f"127.0.0.1:{ports['query_grpc']}"}},
-            "jaeger_storage": {"backends": {"memstore": {"memory": {"max_traces": 1000}}}},
-        },
-        "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": f"127.0.0.1:{ports['otlp_grpc']}"}}}},
-        "processors": {"batch": {"timeout": "100ms"}},
-        "exporters": {"jaeger_storage_exporter": {"trace_storage": "memstore"}},
-    }
+    config = go_programs.jaeger_loopback_config("grpc", {**ports, "otlp": ports["otlp_grpc"]}, "info")
     (folder / "jaeger.yaml").write_text(yaml.safe_dump(config))
     log = open(folder / "jaeger.log", "w+b")  # noqa: SIM115 (kept open for the process's life)
     proc = _start([jaeger_bin, f"--config={folder / 'jaeger.yaml'}"], log)

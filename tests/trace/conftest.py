@@ -32,24 +32,7 @@ def jaeger(request, tmp_path_factory):
         pytest.skip(f"the Jaeger binary cannot be built here: {str(exc).splitlines()[-1]}")
     folder = tmp_path_factory.mktemp("jaeger")
     ports = {name: free_port() for name in ("otlp_http", "query_http", "query_grpc")}
-    config = {
-        "service": {
-            "extensions": ["jaeger_storage", "jaeger_query"],
-            "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch"],
-                                     "exporters": ["jaeger_storage_exporter"]}},
-            "telemetry": {"metrics": {"level": "none"}, "logs": {"level": "warn"}},
-        },
-        "extensions": {
-            # enable_tracing off: Jaeger's own spans would go to localhost:4317 and stall its shutdown.
-            "jaeger_query": {"storage": {"traces": "memstore"}, "enable_tracing": False,
-                             "http": {"endpoint": f"127.0.0.1:{ports['query_http']}"},
-                             "grpc": {"endpoint": f"127.0.0.1:{ports['query_grpc']}"}},
-            "jaeger_storage": {"backends": {"memstore": {"memory": {"max_traces": 1000}}}},
-        },
-        "receivers": {"otlp": {"protocols": {"http": {"endpoint": f"127.0.0.1:{ports['otlp_http']}"}}}},
-        "processors": {"batch": {"timeout": "100ms"}},
-        "exporters": {"jaeger_storage_exporter": {"trace_storage": "memstore"}},
-    }
+    config = go_programs.jaeger_loopback_config("http", {**ports, "otlp": ports["otlp_http"]}, "warn")
     (folder / "jaeger.yaml").write_text(yaml.safe_dump(config))
     log = open(folder / "jaeger.log", "w+b")  # noqa: SIM115 (kept open for the process's life)
     proc = subprocess.Popen([str(binary), f"--config={folder / 'jaeger.yaml'}"], stdout=log,
