@@ -31,7 +31,7 @@ CACHE = Path(os.environ.get("CRUDDUR_COMPOSE_UP_CACHE", "/var/cache/cruddur-comp
 MANIFEST = ROOT / "otel-collector" / "builder-config.yaml"
 
 # The Collector Builder's release is the collector release the manifest pins.
-BUILDER = ("go.opentelemetry.io/collector/cmd/builder", "v0.165.0")
+BUILDER = ("go.opentelemetry.io/collector/cmd/builder", "v0.159.0")
 # Jaeger v2 images are tagged v2.x while its Go module stays on v1.x tags: v1.75.0 is Jaeger v2.12.0.
 JAEGER = ("github.com/jaegertracing/jaeger", "v1.75.0", "github.com/jaegertracing/jaeger/cmd/jaeger")
 # The daemon's tags are v3.x without a /v3 module path, so a release is a commit's pseudo-version:

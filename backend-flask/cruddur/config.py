@@ -45,7 +45,11 @@ ENV_VARS = (
                                      "service.name, service.version, deployment.environment.name and "
                                      "service.instance.id are Cruddur's and win (a start-up warning names "
                                      "any replaced)"),
-    ("AWS_XRAY_SDK_ENABLED", "", "true or false; unset: X-Ray is on when AWS_XRAY_DAEMON_ADDRESS is set"),
+    ("CRUDDUR_XRAY_MODE", "sdk", "how X-Ray segments are made: sdk, by the X-Ray SDK in the backend, sent to the "
+                                 "daemon (AWS_XRAY_*); otel, by the collector's awsxray exporter from the spans, "
+                                 "with no X-Ray SDK loaded (docs/observability.md, \"Two ways to X-Ray\")"),
+    ("AWS_XRAY_SDK_ENABLED", "", "true or false; unset: X-Ray is on when AWS_XRAY_DAEMON_ADDRESS is set "
+                                 "(the sdk X-Ray mode)"),
     ("AWS_XRAY_DAEMON_ADDRESS", "", "X-Ray daemon UDP address; turns X-Ray on (127.0.0.1:2000 when only "
                                     "AWS_XRAY_SDK_ENABLED=true)"),
     ("AWS_XRAY_CONTEXT_MISSING", "IGNORE_ERROR", "what X-Ray does outside a request"),
@@ -111,6 +115,7 @@ CONFIG_KEYS = {
     "CRUDDUR_STATEMENT_TIMEOUT_MS": "STATEMENT_TIMEOUT_MS",
     "CRUDDUR_LOCAL_AWS_URL": "LOCAL_AWS_URL",
     "CRUDDUR_LOCAL_ROLLBAR_URL": "LOCAL_ROLLBAR_URL",
+    "CRUDDUR_XRAY_MODE": "XRAY_MODE",
 }
 
 # The local stack's stand-ins for the cloud take over only where the real service is not configured.

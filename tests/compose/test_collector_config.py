@@ -1,4 +1,5 @@
-"""The OTel collector config, as compose starts it with and without HONEYCOMB_API_KEY."""
+"""The OTel collector config, as compose starts it with and without HONEYCOMB_API_KEY, and in both X-Ray
+modes (CRUDDUR_XRAY_MODE), with and without AWS credentials in the shell."""
 import re
 from urllib.parse import urlsplit
 
@@ -38,6 +39,8 @@ def collector_config(compose_with, host_env):
 MODES = {
     "no key": ({}, ["otlp_grpc/jaeger"]),
     "honeycomb": ({"HONEYCOMB_API_KEY": "hc-key"}, ["otlp_grpc/jaeger", "otlp_http/honeycomb"]),
+    "xray otel": ({"CRUDDUR_XRAY_MODE": "otel"}, ["otlp_grpc/jaeger"]),
+    "xray otel, aws": ({"CRUDDUR_XRAY_MODE": "otel", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE"}, ["otlp_grpc/jaeger"]),
 }
 
 
@@ -54,6 +57,43 @@ def test_pipeline_exports_to_jaeger_and_to_honeycomb_only_with_a_key(compose_wit
             assert component in config[kind], f"pipeline uses undefined {kind[:-1]} {component}"
     for extension in config["service"].get("extensions", []):
         assert extension in config["extensions"]
+    xray = config["service"]["pipelines"].get("traces/xray")
+    if host_env.get("CRUDDUR_XRAY_MODE") == "otel":
+        # The same spans as the Jaeger pipeline, through the same processors, into the awsxray exporter.
+        assert xray == {**traces, "exporters": ["awsxray"]}
+    else:
+        assert xray is None, "in the sdk mode the daemon, not the collector, sends X-Ray segments"
+
+
+@pytest.mark.parametrize(("host_env", "endpoint"), [
+    ({"CRUDDUR_XRAY_MODE": "otel"}, "http://moto:4566"),
+    ({"CRUDDUR_XRAY_MODE": "otel", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE"}, None),
+], ids=["local-aws", "account"])
+def test_awsxray_exporter_sends_to_the_local_aws_unless_the_shell_has_credentials(compose_with, host_env, endpoint):
+    config, files, service = collector_config(compose_with, host_env)
+    exporter = config["exporters"]["awsxray"]
+    assert exporter.get("endpoint") == endpoint
+    assert exporter["local_mode"] is True
+    environment = env_mapping(service["environment"])
+    if endpoint is None:  # the account's X-Ray in the shell's region, with the shell's credentials
+        assert exporter["region"] == "${env:AWS_REGION}"
+        assert environment["AWS_ACCESS_KEY_ID"] == "AKIDEXAMPLE"
+    else:
+        assert urlsplit(endpoint).hostname in compose_with(host_env)["services"]
+        assert exporter["region"] == "us-east-1"
+        assert environment["AWS_ACCESS_KEY_ID"] == "local"
+    # The annotations are the attributes the X-Ray SDK mode annotates (telemetry/service.py).
+    from cruddur.telemetry.service import INDEXED
+
+    assert sorted(exporter["indexed_attributes"]) == sorted(f"app.{key}" for key in INDEXED)
+
+
+@pytest.mark.parametrize("mode", ["sdk", "otel"])
+def test_backend_and_collector_take_the_xray_mode_from_the_shell(compose_with, mode):
+    compose = compose_with({"CRUDDUR_XRAY_MODE": mode})
+    assert env_mapping(compose["services"]["backend-flask"]["environment"])["CRUDDUR_XRAY_MODE"] == mode
+    _, files, _ = collector_config(compose_with, {"CRUDDUR_XRAY_MODE": mode})
+    assert f"xray-{mode}.yml" in [p.name for p in files]
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))

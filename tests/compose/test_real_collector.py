@@ -56,7 +56,7 @@ def collector_env(env):
     """The collector container's environment as compose sets it, with dummy Honeycomb values."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "HONEYCOMB_"))}
     return {**base, "FRONTEND_URL": "http://localhost:3000", "HONEYCOMB_ENDPOINT": "http://127.0.0.1:9",
-            "HONEYCOMB_API_KEY": "", **env}
+            "HONEYCOMB_API_KEY": "", "AWS_REGION": "us-east-1", **env}
 
 
 def component_types(paths):
@@ -70,11 +70,18 @@ def component_types(paths):
     return found
 
 
-@pytest.mark.parametrize("env", [{}, HONEYCOMB_ON], ids=["jaeger-only", "with-honeycomb"])
+XRAY_OTEL = {"CRUDDUR_XRAY_MODE": "otel"}
+AWS_KEY = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example"}
+
+
+@pytest.mark.parametrize("env", [{}, HONEYCOMB_ON, XRAY_OTEL, {**HONEYCOMB_ON, **XRAY_OTEL, **AWS_KEY}],
+                         ids=["jaeger-only", "with-honeycomb", "xray-otel", "all-with-aws"])
 def test_collector_validates_every_shipped_config_combination(otelcol, compose_with, env):
     configs = collector_configs(compose_with, env)
-    expected = "export-jaeger-honeycomb.yml" if env else "export-jaeger.yml"
-    assert [p.name for p in configs] == ["otelcol-config.yml", expected]
+    export = "export-jaeger-honeycomb.yml" if "HONEYCOMB_API_KEY" in env else "export-jaeger.yml"
+    expected = ["otelcol-config.yml", export, f"xray-{env.get('CRUDDUR_XRAY_MODE', 'sdk')}.yml",
+                "xray-endpoint-aws.yml" if "AWS_ACCESS_KEY_ID" in env else "xray-endpoint.yml"]
+    assert [p.name for p in configs] == expected
     proc = subprocess.run([otelcol, "validate", *(f"--config={p}" for p in configs)], env=collector_env(env),
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -4,8 +4,9 @@ each signal's state and the app's injected faults; code at request time reaches 
 start-up line; one bounded shutdown per process flushes every app's telemetry.
 
 Process-wide by nature, and owned here by whichever app sets them first: the global tracer
-provider and propagators (otel), the X-Ray SDK's on/off switch (xray), the root logger's stdout
-handler (logs) and Rollbar's settings and thread pool (rollbar); each module says how."""
+provider and propagators (otel), the X-Ray SDK's on/off switch (xray, which only the `sdk` X-Ray
+mode loads: xray_mode), the root logger's stdout handler (logs) and Rollbar's settings and thread
+pool (rollbar); each module says how."""
 import atexit
 import contextlib
 import logging
@@ -15,7 +16,7 @@ import threading
 import weakref
 
 from ..config import ConfigError
-from . import context, edge, faults, logs, otel, patches, rollbar, xray
+from . import context, edge, faults, logs, otel, patches, rollbar, xray_mode
 from .deadline import Deadline
 from .state import EXTENSION, current
 
@@ -55,6 +56,7 @@ def init_app(app):
     problems = patches.version_problems()
     if problems:
         raise ConfigError("; ".join(problems))
+    xray_mode.mode_of(app.config)  # a bad CRUDDUR_XRAY_MODE stops start-up before any signal is wired
     telemetry = Telemetry()
     app.extensions[EXTENSION] = telemetry
     logs.configure_process()  # first, so every later start-up line is JSON
@@ -65,7 +67,7 @@ def init_app(app):
     untraced = app.wsgi_app
     with edge.only_for_sampled_requests(app):  # a dropped request skips these libraries' hooks
         telemetry.otel = otel.init_app(app)
-        telemetry.xray = xray.init_app(app, telemetry.otel)
+        telemetry.xray = xray_mode.init_app(app, telemetry.otel)
     if telemetry.otel.enabled or telemetry.xray.enabled:
         # Sampling is decided once, before any of their work (telemetry/edge.py).
         app.wsgi_app = edge.EdgeSampling(app.wsgi_app, untraced, provider=telemetry.otel.provider,

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask import request
 from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
-from opentelemetry.instrumentation.propagators import TraceResponsePropagator, set_global_response_propagator
+from opentelemetry.instrumentation.propagators import set_global_response_propagator
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.trace import TracerProvider
@@ -29,9 +29,9 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from opentelemetry.util.re import parse_env_headers
 from packaging.specifiers import SpecifierSet
 
-from . import patches, resource
+from . import patches, resource, xray_mode
 from .edge import EdgeIdGenerator
-from .propagation import XRayHeaderPropagator
+from .propagation import TraceResponsePropagators, XRayHeaderPropagator
 
 log = logging.getLogger("cruddur.telemetry.otel")
 
@@ -208,7 +208,9 @@ def _set_process_globals(provider, config):
         return
     trace.set_tracer_provider(provider)
     propagate.set_global_textmap(CompositePropagator([XRayHeaderPropagator(), TraceContextTextMapPropagator()]))
-    set_global_response_propagator(TraceResponsePropagator())
+    # With X-Ray made by the collector, no X-Ray middleware adds its response header: this does.
+    xray_header = xray_mode.mode_of(config) == xray_mode.OTEL
+    set_global_response_propagator(TraceResponsePropagators(xray_header=xray_header))
     # Telemetry never traces itself: the signals' own HTTP calls make no span and carry no trace
     # header (the OTLP exporter suppresses instrumentation itself; Rollbar's sender does not).
     RequestsInstrumentor().instrument(tracer_provider=provider, excluded_urls=",".join(own_endpoints(config)))

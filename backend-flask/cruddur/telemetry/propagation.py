@@ -28,6 +28,8 @@ import re
 
 from opentelemetry import trace
 from opentelemetry.context import Context
+from opentelemetry.instrumentation.propagators import ResponsePropagator, TraceResponsePropagator
+from opentelemetry.instrumentation.propagators import default_setter as default_response_setter
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.propagators.textmap import default_getter
 
@@ -118,3 +120,20 @@ class XRayHeaderPropagator(AwsXRayPropagator):
             trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED if sampled else trace.TraceFlags.DEFAULT),
             trace_state=trace.TraceState())
         return trace.set_span_in_context(trace.NonRecordingSpan(span_context), context=context)
+
+
+class TraceResponsePropagators(ResponsePropagator):
+    """The W3C `traceresponse` header and, in the `otel` X-Ray mode (where no X-Ray middleware
+    answers with it), `X-Amzn-Trace-Id: Root=…`: the id the X-Ray console finds the trace by."""
+
+    def __init__(self, xray_header):
+        self.trace_response = TraceResponsePropagator()
+        self.xray_header = xray_header
+
+    def inject(self, carrier, context=None, setter=default_response_setter):
+        self.trace_response.inject(carrier, context=context, setter=setter)
+        if not self.xray_header:
+            return
+        span_context = trace.get_current_span(context).get_span_context()
+        if span_context.is_valid:
+            setter.set(carrier, HEADER, f"Root={TraceHeader(format(span_context.trace_id, '032x')).xray_root}")
