@@ -70,7 +70,7 @@ def test_pipeline_exports_to_jaeger_and_to_honeycomb_only_with_a_key(compose_wit
     ({"CRUDDUR_XRAY_MODE": "otel", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE"}, None),
 ], ids=["local-aws", "account"])
 def test_awsxray_exporter_sends_to_the_local_aws_unless_the_shell_has_credentials(compose_with, host_env, endpoint):
-    config, files, service = collector_config(compose_with, host_env)
+    config, _, service = collector_config(compose_with, host_env)
     exporter = config["exporters"]["awsxray"]
     assert exporter.get("endpoint") == endpoint
     assert exporter["local_mode"] is True

@@ -7,7 +7,6 @@ query API. Then the real X-Ray daemon in local mode uploading a UDP segment to m
 The first run builds the Go programs (minutes); later runs take them from the cache."""
 import json
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -25,12 +24,10 @@ from testkit.net import free_port, wait_for_http
 from testkit.receivers import MotoServer, wait_until
 from testkit.workers import progress_line
 
-from .stack_files import REPO
+from .collector_run import CONFIG_DIR, collector_configs, collector_env, running_collector, start, stop
 
 pytestmark = pytest.mark.timeout(1800)  # the first run builds the programs
 
-CONFIG_DIR = REPO / "otel-collector"
-IN_CONTAINER = "/etc/cruddur-otelcol/"
 HONEYCOMB_ON = {"HONEYCOMB_API_KEY": "cruddur-dummy-key"}
 
 
@@ -42,21 +39,6 @@ def otelcol(request):
 @pytest.fixture(scope="module")
 def jaeger_bin(request):
     return go_programs.jaeger(progress=lambda text: progress_line(request.config, text)).path
-
-
-def collector_configs(compose_with, env):
-    """The host paths of the --config files compose gives the collector under `env`."""
-    command = compose_with(env)["services"]["otel-collector"]["command"]
-    paths = [arg.removeprefix("--config=") for arg in command if arg.startswith("--config=")]
-    assert paths and all(p.startswith(IN_CONTAINER) for p in paths), command
-    return [CONFIG_DIR / p.removeprefix(IN_CONTAINER) for p in paths]
-
-
-def collector_env(env):
-    """The collector container's environment as compose sets it, with dummy Honeycomb values."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "HONEYCOMB_"))}
-    return {**base, "FRONTEND_URL": "http://localhost:3000", "HONEYCOMB_ENDPOINT": "http://127.0.0.1:9",
-            "HONEYCOMB_API_KEY": "", "AWS_REGION": "us-east-1", **env}
 
 
 def component_types(paths):
@@ -99,20 +81,6 @@ def test_collector_has_exactly_the_manifest_components(otelcol):
         assert {c["name"] for c in listed.get(kind) or []} == types, kind
 
 
-def _stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
-
-def _start(argv, log, env=None):
-    return subprocess.Popen([str(a) for a in argv], stdout=log, stderr=subprocess.STDOUT, env=env)
-
-
 @pytest.fixture(scope="module")
 def jaeger(jaeger_bin, tmp_path_factory):
     """Jaeger v2 all-in-one on loopback: OTLP gRPC in, memory storage, the query API."""
@@ -121,13 +89,13 @@ def jaeger(jaeger_bin, tmp_path_factory):
     config = go_programs.jaeger_loopback_config("grpc", {**ports, "otlp": ports["otlp_grpc"]}, "info")
     (folder / "jaeger.yaml").write_text(yaml.safe_dump(config))
     log = open(folder / "jaeger.log", "w+b")  # noqa: SIM115 (kept open for the process's life)
-    proc = _start([jaeger_bin, f"--config={folder / 'jaeger.yaml'}"], log)
+    proc = start([jaeger_bin, f"--config={folder / 'jaeger.yaml'}"], log)
     try:
         wait_for_http(f"http://127.0.0.1:{ports['query_http']}/api/services", timeout=60, process=proc)
         yield {"proc": proc, "ports": ports, "log": folder / "jaeger.log",
                "api": f"http://127.0.0.1:{ports['query_http']}/api"}
     finally:
-        _stop(proc)
+        stop(proc)
         log.close()
 
 
@@ -135,24 +103,10 @@ def jaeger(jaeger_bin, tmp_path_factory):
 def collector(otelcol, jaeger, compose_with, tmp_path_factory):
     """The collector started as compose starts it (no Honeycomb key), plus one overlay that moves its
     listeners to free loopback ports and points the Jaeger exporter at the loopback Jaeger."""
-    folder = tmp_path_factory.mktemp("otelcol")
-    http, health = free_port(), free_port()
-    overlay = {
-        "extensions": {"health_check": {"endpoint": f"127.0.0.1:{health}"}},
-        "receivers": {"otlp": {"protocols": {"http": {"endpoint": f"127.0.0.1:{http}"}}}},
-        "exporters": {"otlp_grpc/jaeger": {"endpoint": f"127.0.0.1:{jaeger['ports']['otlp_grpc']}"}},
-        "service": {"telemetry": {"metrics": {"level": "none"}}},
-    }
-    (folder / "loopback.yml").write_text(yaml.safe_dump(overlay))
-    configs = [*collector_configs(compose_with, {}), folder / "loopback.yml"]
-    log = open(folder / "otelcol.log", "w+b")  # noqa: SIM115 (kept open for the process's life)
-    proc = _start([otelcol, *(f"--config={p}" for p in configs)], log, env=collector_env({}))
-    try:
-        wait_for_http(f"http://127.0.0.1:{health}/", timeout=60, process=proc)
-        yield {"proc": proc, "otlp_http": f"http://127.0.0.1:{http}", "log": folder / "otelcol.log"}
-    finally:
-        _stop(proc)
-        log.close()
+    exporters = {"otlp_grpc/jaeger": {"endpoint": f"127.0.0.1:{jaeger['ports']['otlp_grpc']}"}}
+    with running_collector(otelcol, collector_configs(compose_with, {}), tmp_path_factory.mktemp("otelcol"),
+                           exporters) as running:
+        yield running
 
 
 def test_span_crosses_the_real_collector_into_jaeger(collector, jaeger):
@@ -203,7 +157,7 @@ def test_xray_daemon_uploads_a_segment_to_the_local_aws(xray_bin, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1")
     log = open(tmp_path / "xray.log", "w+b")  # noqa: SIM115 (kept open for the process's life)
-    proc = _start([xray_bin, "-o", "-c", tmp_path / "cfg.yaml", "-b", f"127.0.0.1:{udp}",
+    proc = start([xray_bin, "-o", "-c", tmp_path / "cfg.yaml", "-b", f"127.0.0.1:{udp}",
                    "-t", f"127.0.0.1:{tcp}", "-l", "dev"], log, env=env)
     try:
         def listening():
@@ -233,6 +187,6 @@ def test_xray_daemon_uploads_a_segment_to_the_local_aws(xray_bin, tmp_path):
         (document,) = [json.loads(s["Document"]) for s in traces[0]["Segments"]]
         assert document["id"] == segment["id"] and document["name"] == "backend-flask"
     finally:
-        _stop(proc)
+        stop(proc)
         log.close()
         moto.stop()
