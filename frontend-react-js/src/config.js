@@ -2,7 +2,10 @@
 // once at start-up so a typo in VITE_BACKEND_URL (or VITE_OTEL_COLLECTOR_URL,
 // VITE_TRACE_VIEWER_URL) fails loudly, not per request.
 
-const PRODUCTION_BACKEND_URL = 'http://localhost:4567';
+// A build without VITE_BACKEND_URL calls the API on the developer's own machine, at the backend's default
+// port: a development default, not a production address. Deployed builds set VITE_BACKEND_URL (bin/run's
+// and compose's set it empty: same origin).
+export const DEVELOPMENT_BACKEND_URL = 'http://localhost:4567';
 // Jaeger's UI in the local stack (compose's `jaeger`, UI on :16686): where an error's trace id links.
 export const LOCAL_TRACE_VIEWER_URL = 'http://localhost:16686/trace/{trace_id}';
 
@@ -22,7 +25,7 @@ function absoluteHttpUrl(name, value) {
 // An empty or "/" VITE_BACKEND_URL means "same origin": the dev server proxies
 // /api to the backend, so that is the default under `vite` (dev mode).
 export function readConfig(env) {
-  const rawBackend = env.VITE_BACKEND_URL ?? (env.DEV ? '' : PRODUCTION_BACKEND_URL);
+  const rawBackend = env.VITE_BACKEND_URL ?? (env.DEV ? '' : DEVELOPMENT_BACKEND_URL);
   const backend = rawBackend.trim();
   const backendUrl = backend === '' || backend === '/' ? '' : absoluteHttpUrl('VITE_BACKEND_URL', backend);
 

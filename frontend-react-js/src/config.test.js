@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { LOCAL_TRACE_VIEWER_URL, readConfig } from './config.js';
+import { DEVELOPMENT_BACKEND_URL, LOCAL_TRACE_VIEWER_URL, readConfig } from './config.js';
 
 describe('config', () => {
-  it('defaults the production backend to localhost:4567 and exports nothing', () => {
+  it('defaults a build without VITE_BACKEND_URL to the development backend on localhost:4567, and exports nothing', () => {
+    expect(DEVELOPMENT_BACKEND_URL).toBe('http://localhost:4567');
     expect(readConfig({})).toMatchObject({
-      backendUrl: 'http://localhost:4567',
+      backendUrl: DEVELOPMENT_BACKEND_URL,
       otelCollectorUrl: null,
       otelTracesUrl: null,
     });
