@@ -1,7 +1,9 @@
 """The benchmark's server configurations, as environments for `gunicorn app:app`.
 
 - bare: every signal off.
-- full: all four signals on, exporting to local receivers.
+- full: all four signals on, exporting to local receivers; X-Ray by the SDK (CRUDDUR_XRAY_MODE=sdk).
+- full-otel-xray: full with CRUDDUR_XRAY_MODE=otel: no X-Ray SDK in the backend (the collector's
+  awsxray exporter makes the segments from the spans, outside the backend's process).
 - sampled: full, with OTEL head sampling at 10% (X-Ray follows the shared sampled flag).
 - course: full, served from bench/course_app.py, which wires telemetry as the course's seed notes
   do (a synchronous console span exporter and an ERROR-level log line on every request).
@@ -17,7 +19,7 @@ from bench.floors import FLOORS
 from testkit.gunicorn import backend_env
 from testkit.signals import signals_env
 
-CONFIGS = ("bare", "full", "sampled", "course", "down", *FLOORS)
+CONFIGS = ("bare", "full", "full-otel-xray", "sampled", "course", "down", *FLOORS)
 # The WSGI app each configuration serves (gunicorn runs in backend-flask/); "app:app" by default.
 WSGI_APPS = {"course": "bench.course_app:app", **dict.fromkeys(FLOORS, "bench.floors:app")}
 
@@ -68,6 +70,8 @@ def _environment(name, database_url, backends):
         return backend_env(database_url)
     if name == "full":
         return signals_env(database_url, backends.receivers())
+    if name == "full-otel-xray":
+        return signals_env(database_url, backends.receivers(), CRUDDUR_XRAY_MODE="otel")
     if name == "sampled":
         return signals_env(database_url, backends.receivers(), OTEL_TRACES_SAMPLER="parentbased_traceidratio",
                            OTEL_TRACES_SAMPLER_ARG="0.1")

@@ -52,9 +52,10 @@ def markdown(results, chart, raw_name):
                 what = f"{row['path']} p50 at {size_label(row['size'])} ÷ at {size_label(row['from_size'])} (full)"
             out.append(f"| {row['name']} | {what} | {row['database']} {size_label(row['size'])} | {_fmt(row['value'])} "
                        f"| {f'{op} {bound}' if op else 'reported'} | {_verdict(row)} |")
-    out += ["", "## Ratios per dataset", "", "| dataset | full÷bare req/s | sampled÷bare req/s | full÷course req/s "
-            "| p99 down÷full | peak RSS full÷bare | RSS full÷bare | CPU/req bare÷full | CPU/req bare÷sampled |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    out += ["", "## Ratios per dataset", "", "| dataset | full÷bare req/s | full-otel-xray÷bare req/s "
+            "| sampled÷bare req/s | full÷course req/s | p99 down÷full | peak RSS full÷bare | RSS full÷bare "
+            "| CPU/req bare÷full | CPU/req bare÷full-otel-xray | CPU/req bare÷sampled |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     per = {}
     for row in summary["ratios"]:
         if row["name"] != "P3":
@@ -62,7 +63,8 @@ def markdown(results, chart, raw_name):
     for (db, size), values in sorted(per.items()):
         out.append(f"| {db} {size_label(size)} | " + " | ".join(
             _fmt(values.get(n))
-            for n in ("P1a", "P1b", "full÷course", "P2", "memory", "rss", "P1a cpu", "P1b cpu")) + " |")
+            for n in ("P1a", "P1a otel-xray", "P1b", "full÷course", "P2", "memory", "rss", "P1a cpu",
+                      "P1a cpu otel-xray", "P1b cpu")) + " |")
     out += _floors(summary, meta)
     out += ["", "", f"![throughput and latency per configuration and size]({chart})", ""]
     for path, title in PATH_TITLES.items():

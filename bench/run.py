@@ -1,7 +1,7 @@
 """Cruddur's benchmark: what observability and data growth cost, measured side by side in one run.
 
 For each database and size it loads (or reuses) a dataset, starts one gunicorn per configuration
-(bare, full, sampled, course, down; see bench/configs.py), and drives them in interleaved rounds
+(bare, full, full-otel-xray, sampled, course, down; see bench/configs.py), and drives them in interleaved rounds
 with wrk from a separate process on loopback. It writes the raw rounds and a summary to
 bench/results/<name>.json, the tables to REPORT.md and a chart to chart.png.
 

@@ -122,6 +122,7 @@ CONFIG_KEYS = {
 LOCAL_REGION = "us-east-1"
 LOCAL_ROLLBAR_TOKEN = "cruddur-local-sink"  # not a secret: the local sink accepts any token
 
+XRAY_MODES = ("sdk", "otel")  # CRUDDUR_XRAY_MODE: telemetry/xray_mode.py
 SECRET_KEY_MIN_BYTES = 32  # HS256 tokens and signed cursors; RFC 7518 asks for a key as long as the hash
 DEFAULTS = {name: default for name, default, _meaning in ENV_VARS}
 
@@ -151,6 +152,14 @@ def _whole_number(name, value, low, high):
     if not value.isdigit() or not low <= int(value) <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
     return int(value)
+
+
+def xray_mode(value):
+    """CRUDDUR_XRAY_MODE, lower-cased; a ConfigError for anything but sdk or otel."""
+    mode = (value or DEFAULTS["CRUDDUR_XRAY_MODE"]).strip().lower()
+    if mode not in XRAY_MODES:
+        raise ConfigError(f"CRUDDUR_XRAY_MODE must be one of {', '.join(XRAY_MODES)}, not {value!r}")
+    return mode
 
 
 def _data_dir(data_home):
@@ -186,6 +195,7 @@ class Config:
                               f"needs at least {SECRET_KEY_MIN_BYTES} (e.g. python -c 'import secrets; "
                               f"print(secrets.token_urlsafe(48))')")
         self._use_local_services(env)
+        self.XRAY_MODE = xray_mode(self.XRAY_MODE)
         self.PROXY_HOPS = self._hops(self.PROXY_HOPS)
         self.STATEMENT_TIMEOUT_MS = _whole_number("CRUDDUR_STATEMENT_TIMEOUT_MS", str(self.STATEMENT_TIMEOUT_MS),
                                                   0, 600_000)

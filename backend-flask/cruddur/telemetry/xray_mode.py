@@ -12,21 +12,16 @@ AWS put the X-Ray SDKs and daemon in maintenance mode on 2026-02-25, with end of
 2027-02-25, and recommends OpenTelemetry (docs/observability.md, "Two ways to X-Ray")."""
 import logging
 
-from ..config import ConfigError
+from ..config import XRAY_MODES, xray_mode
 
 log = logging.getLogger("cruddur.telemetry.xray")
 
-SDK = "sdk"
-OTEL = "otel"
-MODES = (SDK, OTEL)
+SDK, OTEL = XRAY_MODES
 
 
 def mode_of(config):
-    """The app's X-Ray mode; a ConfigError for any other value."""
-    mode = (config.get("XRAY_MODE") or SDK).strip().lower()
-    if mode not in MODES:
-        raise ConfigError(f"CRUDDUR_XRAY_MODE must be one of {', '.join(MODES)}, not {config.get('XRAY_MODE')!r}")
-    return mode
+    """The app's X-Ray mode (create_app's overrides included); a ConfigError for any other value."""
+    return xray_mode(config.get("XRAY_MODE"))
 
 
 class XRayOff:
