@@ -8,15 +8,21 @@ source of truth and kept between two markers:
 - `configuration` (docs/configuration.md): the variables table, from `cruddur.config.ENV_VARS`;
 - `benchmark` (docs/benchmark.md): the latest `bin/bench` figures, from the newest bench/results/*.json.
 
-`bin/docs` rewrites every block; `bin/docs --check` exits 1 and names each block that differs from what
-it would write (tests/docs runs the check)."""
+And generated files, written whole:
+- `api rules` (frontend-react-js/src/api/rules.generated.json): the limits and choices of the request
+  bodies the UI's forms send, from the API's OpenAPI document (`cruddur.openapi.document`). It lives in
+  the frontend's folder because the UI's image is built from that folder alone.
+
+`bin/docs` rewrites every block and file; `bin/docs --check` exits 1 and names each one that differs from
+what it would write (tests/docs runs the check)."""
 import argparse
 import dataclasses
 import json
+import logging
 import re
 import sys
 
-from .paths import ROOT
+from .paths import FRONTEND, ROOT
 
 DOCS = ROOT / "docs"
 RESULTS = ROOT / "bench" / "results"
@@ -79,9 +85,45 @@ def benchmark_figures(results_path=None):
     return docs_section(results, results_path.relative_to(ROOT))
 
 
+# The bodies the UI's forms send, and the JSON-schema keywords that carry their rules.
+RULE_SCHEMAS = ("CreateActivityBody", "ReplyBody", "CreateMessageBody")
+RULE_KEYWORDS = ("minLength", "maxLength", "enum")
+
+
+def api_document():
+    """The API's OpenAPI document, from an app on an in-memory database (nothing is served or stored)."""
+    from cruddur import create_app, openapi
+
+    logging.disable(logging.INFO)  # the app's start-up line has nothing to say here
+    try:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    finally:
+        logging.disable(logging.NOTSET)
+    return openapi.document(app)
+
+
+def api_rules(document=None):
+    """{schema: {field: {keyword: value}}}: each rule (length, choices) of the form bodies' fields."""
+    schemas = (document or api_document())["components"]["schemas"]
+    rules = {}
+    for name in RULE_SCHEMAS:
+        fields = {field: {key: spec[key] for key in RULE_KEYWORDS if key in spec}
+                  for field, spec in schemas[name]["properties"].items()}
+        rules[name] = {field: found for field, found in fields.items() if found}
+    return rules
+
+
+def api_rules_json(document=None):
+    note = "Written by bin/docs from the API's OpenAPI document (testkit/docs.py); do not edit."
+    return json.dumps({"$comment": note, **api_rules(document)}, indent=2) + "\n"
+
+
 BLOCKS = {
     "configuration": (DOCS / "configuration.md", configuration_table),
     "benchmark": (DOCS / "benchmark.md", benchmark_figures),
+}
+FILES = {
+    "api rules": (FRONTEND / "src" / "api" / "rules.generated.json", api_rules_json),
 }
 
 
@@ -104,6 +146,12 @@ def stale_blocks(blocks=None):
     return stale
 
 
+def stale_files(files=None):
+    """[(name, path)] of each generated file that is missing or differs from what would be written."""
+    return [(name, path) for name, (path, make) in (files or FILES).items()
+            if not path.exists() or path.read_text() != make()]
+
+
 def _shown(path):
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
@@ -117,17 +165,28 @@ def write_blocks(blocks=None):
             print(f"rewrote the '{name}' block in {_shown(path)}")
 
 
+def write_files(files=None):
+    for name, (path, make) in (files or FILES).items():
+        new = make()
+        if not path.exists() or path.read_text() != new:
+            path.write_text(new)
+            print(f"rewrote {_shown(path)} ('{name}')")
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Rewrite (or --check) the generated blocks in docs/.")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if any block is stale")
+    parser = argparse.ArgumentParser(description="Rewrite (or --check) the generated blocks in docs/ and files.")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if any is stale")
     args = parser.parse_args(argv)
     if not args.check:
         write_blocks()
+        write_files()
         return 0
-    stale = stale_blocks()
-    for name, path in stale:
+    stale_block_list, stale_file_list = stale_blocks(), stale_files()
+    for name, path in stale_block_list:
         print(f"{_shown(path)}: the '{name}' block is stale; run bin/docs", file=sys.stderr)
-    return 1 if stale else 0
+    for name, path in stale_file_list:
+        print(f"{_shown(path)} ('{name}') is stale; run bin/docs", file=sys.stderr)
+    return 1 if stale_block_list or stale_file_list else 0
 
 
 if __name__ == "__main__":

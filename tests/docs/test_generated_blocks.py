@@ -1,5 +1,6 @@
-"""The generated blocks in docs/ (testkit/docs.py, `bin/docs`) match what their sources make now, and
-the check notices when one does not."""
+"""The generated blocks in docs/ and the generated files (testkit/docs.py, `bin/docs`) match what their
+sources make now, and the check notices when one does not."""
+import json
 import subprocess
 from collections import namedtuple
 
@@ -21,6 +22,40 @@ def test_the_check_fails_on_a_block_that_differs(tmp_path, monkeypatch):
     assert docs.main(["--check"]) == 1
     docs.write_blocks()
     assert docs.stale_blocks() == [] and docs.main(["--check"]) == 0
+
+
+def test_every_committed_file_is_what_bin_docs_writes():
+    stale = docs.stale_files()
+    assert not stale, f"stale generated files (run bin/docs): {stale}"
+
+
+def test_the_check_fails_on_a_file_that_differs_or_is_missing(tmp_path, monkeypatch):
+    for name, (path, make) in list(docs.FILES.items()):
+        edited, missing = tmp_path / f"edited-{path.name}", tmp_path / f"missing-{path.name}"
+        edited.write_text(make() + "\n")
+        monkeypatch.setitem(docs.FILES, f"{name} (edited)", (edited, make))
+        monkeypatch.setitem(docs.FILES, name, (missing, make))
+    assert [name for name, _ in docs.stale_files()] == list(docs.FILES)
+    assert docs.main(["--check"]) == 1
+    docs.write_files()
+    assert docs.stale_files() == [] and docs.main(["--check"]) == 0
+
+
+def test_the_api_rules_are_the_validation_rules_as_the_document_states_them():
+    from cruddur.validation import CRUD_MAX, REPLY_MAX, TTLS
+
+    committed = json.loads(docs.FILES["api rules"][0].read_text())
+    assert committed["CreateActivityBody"] == {"message": {"minLength": 1, "maxLength": CRUD_MAX},
+                                               "ttl": {"enum": list(TTLS)}}
+    assert committed["ReplyBody"] == committed["CreateMessageBody"] == {
+        "message": {"minLength": 1, "maxLength": REPLY_MAX}}
+
+
+def test_the_api_rules_follow_the_document_not_the_code():
+    document = docs.api_document()
+    document["components"]["schemas"]["ReplyBody"]["properties"]["message"]["maxLength"] = 7
+    assert docs.api_rules(document)["ReplyBody"] == {"message": {"minLength": 1, "maxLength": 7}}
+    assert json.loads(docs.api_rules_json(document))["ReplyBody"]["message"]["maxLength"] == 7
 
 
 def test_bin_docs_check_passes_on_the_checkout():
