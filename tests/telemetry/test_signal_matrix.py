@@ -52,7 +52,7 @@ MATRIX = [
     Route("users short", "GET", "/api/users/@bayko/short", 200, "users_short", attributes=("app.user_handle",)),
     Route("message groups", "GET", "/api/message_groups", 200, "message_groups", who="andrewbrown",
           attributes=("app.user_handle", "app.result_length")),
-    Route("messages", "GET", "/api/messages/{group_uuid}", 200, "messages", who="andrewbrown",
+    Route("messages", "GET", "/api/messages/{group_uuid}", 200, "group_messages", who="andrewbrown",
           attributes=("app.message_group_uuid", "app.result_length")),
     Route("create message", "POST", "/api/messages", 201, "create_message", who="andrewbrown",
           body={"handle": "bayko", "message": "matrix message"}, attributes=("app.message_group_uuid",)),

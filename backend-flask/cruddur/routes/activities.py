@@ -23,7 +23,7 @@ bp = Blueprint("activities", __name__, url_prefix="/api/activities")
 @login_optional
 @operation("Live cruds, newest first, each with its latest replies", list[Activity], paged=True)
 def home(page):
-    return home_activities.run(page, utcnow(), current_user())
+    return home_activities.run(current_user(), page, utcnow())
 
 
 @bp.get("/notifications")

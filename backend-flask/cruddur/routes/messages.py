@@ -5,7 +5,7 @@ from ..auth import current_user, login_required
 from ..db import utcnow
 from ..operations import operation
 from ..schemas import Message, MessageGroup
-from ..services import create_message, message_groups, messages
+from ..services import create_message, group_messages, message_groups
 from ..validation import CreateMessageBody
 
 bp = Blueprint("messages", __name__, url_prefix="/api")
@@ -23,7 +23,7 @@ def groups(page):
 @operation("Messages of a conversation the caller belongs to, oldest first", list[Message], paged=True,
            errors=(404,))
 def conversation(group_uuid, page):
-    return messages.run(current_user(), group_uuid, page)
+    return group_messages.run(current_user(), group_uuid, page)
 
 
 @bp.post("/messages")
