@@ -36,7 +36,7 @@ RULE_CODES = {
     "search_term_blank", "search_term_exceed_max_chars", "search_term_too_short",
     "handle_taken", "email_taken", "recipient_required", "handle_is_self", "reply_to_reply",
 }
-# Input no model sees: refused by the JSON parser or the screening in security.py.
+# Input no model sees: refused by the JSON parser or the screening in security/screening.py.
 UNUSABLE_INPUT_CODES = {"body_invalid_json", "body_not_object", "body_invalid_text", "nul_character"}
 
 BODY_ROUTES = {"/api/activities": CreateActivityBody, "/api/activities/{crud}/reply": ReplyBody,

@@ -1,5 +1,4 @@
-"""Hostile-input screening, security headers on every response, and rate limits (flask-limiter)
-answered with 429.
+"""Rate limits (flask-limiter), answered with 429.
 
 The limits:
 - failed sign-ins, per login from one client address and per client address; only failures count,
@@ -19,7 +18,6 @@ logs one warning and counts in each worker's memory until Redis answers again: r
 fail because the limit store is down.
 """
 import hashlib
-import io
 import ipaddress
 import logging
 import re
@@ -29,10 +27,9 @@ from flask_limiter import Limit, Limiter
 from flask_limiter.errors import RateLimitExceeded
 from limits import parse_many
 from limits.errors import ConfigurationError
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import auth
-from .errors import ApiError, error_response
+from .. import auth
+from ..errors import error_response
 
 log = logging.getLogger("cruddur.security")
 
@@ -43,14 +40,6 @@ ROLLBAR_TEST_ENDPOINT = "general.rollbar_test"
 HEALTH_CHECK_ENDPOINT = "general.health_check"
 # A Redis that stops answering must cost a request milliseconds, not a hung worker.
 REDIS_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
-
-HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
-}
-HSTS = "max-age=31536000; includeSubDomains"
 
 
 def ipv6_prefix(value):
@@ -134,85 +123,9 @@ LIMITS = (
 )
 
 
-SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _strings(value):
-    """Every string in a decoded JSON value, keys included, without recursion (the parser has
-    already bounded the depth)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            yield item
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
-def _first_problem(values):
-    """`nul_character` or `body_invalid_text` for the first string that cannot be stored as text."""
-    for text in _strings(values):
-        if "\x00" in text:
-            return "nul_character"
-        if SURROGATE.search(text):  # a lone "\ud800": not Unicode text, cannot be encoded as UTF-8
-            return "body_invalid_text"
-    return None
-
-
-def _bounded_stream():
-    """A chunked body (no Content-Length) over MAX_CONTENT_LENGTH is 413, as a declared one is.
-
-    Werkzeug stops reading such a stream at the limit and hands back the truncated bytes, which
-    would then fail as malformed JSON (400). Read one byte more than the limit to know."""
-    environ = request.environ
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if limit is None or request.content_length is not None or "wsgi.input_terminated" not in environ:
-        return
-    stream, data = environ["wsgi.input"], bytearray()
-    while len(data) <= limit:
-        chunk = stream.read(min(64 * 1024, limit + 1 - len(data)))
-        if not chunk:
-            break
-        data.extend(chunk)
-    if len(data) > limit:
-        raise RequestEntityTooLarge()
-    environ["wsgi.input"] = io.BytesIO(bytes(data))
-    environ["CONTENT_LENGTH"] = str(len(data))
-    request.__dict__.pop("stream", None)  # Werkzeug caches the wrapped stream on first use
-
-
-def _screen_request():
-    """400 for input no route can use, before a model or the database sees it: NUL characters
-    (PostgreSQL text cannot hold them) and strings that are not Unicode text (lone surrogates,
-    which JSON's \\u escapes can spell) in the path, query or JSON body; JSON nested too deeply
-    for the parser. A chunked body over the size limit is 413."""
-    _bounded_stream()
-    try:
-        body = request.get_json(silent=True) if request.is_json else None
-    except RecursionError:
-        raise ApiError(400, "body_invalid_json") from None
-    problem = _first_problem([request.path, *request.args.keys(), *request.args.values(), body])
-    if problem:
-        raise ApiError(400, problem)
-
-
 def _rate_limited(exc: RateLimitExceeded):
     response = error_response(429, ["rate_limited"])
     response.headers["Retry-After"] = str(int(exc.limit.limit.get_expiry()))
-    return response
-
-
-def _security_headers(response):
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
-    # Anything answered to a bearer, and every sign-in or sign-up (they carry a token), stays out of caches.
-    if "Authorization" in request.headers or (request.endpoint or "").startswith("auth."):
-        response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -247,7 +160,6 @@ def init_app(app):
     app.config["IPV6_LIMIT_PREFIX_BITS"] = ipv6_prefix(app.config["CRUDDUR_IPV6_LIMIT_PREFIX"])
     if app.config["PROXY_HOPS"]:
         app.before_request(_warn_if_no_proxy_in_front)  # never raises
-    app.before_request(_screen_request)  # before the limiter, whose key reads the body
     uri = app.config["RATELIMIT_STORAGE_URI"]
     limiter = Limiter(
         client_address,
@@ -271,4 +183,3 @@ def init_app(app):
         raise RuntimeError(f"RATELIMIT_STORAGE_URI={shown!r} cannot be used: {exc}") from None
     app.extensions["cruddur_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _rate_limited)
-    app.after_request(_security_headers)
