@@ -1,3 +1,4 @@
+import { QueryClientProvider } from '@tanstack/react-query';
 import { Route, Routes } from 'react-router-dom';
 import Layout from './components/Layout.jsx';
 import RequireAuth from './components/RequireAuth.jsx';
@@ -17,11 +18,14 @@ import UserFeedPage from './pages/UserFeedPage.jsx';
 
 const signedIn = (page) => <RequireAuth>{page}</RequireAuth>;
 
-export function AppProviders({ children }) {
+// `queryClient` holds the server state (api/queryClient.js): main.jsx makes the app's one, each test its own.
+export function AppProviders({ queryClient, children }) {
   return (
-    <UserProvider>
-      <FlashProvider>{children}</FlashProvider>
-    </UserProvider>
+    <QueryClientProvider client={queryClient}>
+      <UserProvider>
+        <FlashProvider>{children}</FlashProvider>
+      </UserProvider>
+    </QueryClientProvider>
   );
 }
 

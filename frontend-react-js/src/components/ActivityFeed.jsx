@@ -1,19 +1,23 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { editPages, mapItems } from '../api/queries.js';
 import ActivityItem, { withReply } from './ActivityItem.jsx';
-import ErrorList, { errorsOf } from './ErrorList.jsx';
-import { traceIdOf } from '../lib/errors.js';
+import ErrorList from './ErrorList.jsx';
 import LoadMore from './LoadMore.jsx';
 
-// Renders a usePagedList of activities: loading, errors, items, "load more".
-export default function ActivityFeed({ list, emptyText = 'Nothing here yet.', label = 'Activities' }) {
+// Renders a paged list of activities (`list`, the useInfiniteQuery result of `feed`'s options):
+// loading, errors, items, "load more". A reply sent from an item shows on it in the cached list.
+export default function ActivityFeed({ feed, list, emptyText = 'Nothing here yet.', label = 'Activities' }) {
+  const queryClient = useQueryClient();
+  const items = list.data?.items ?? [];
   const replied = (parent, reply) =>
-    list.setItems((items) => items.map((a) => (a.uuid === parent.uuid ? withReply(a, reply) : a)));
+    editPages(queryClient, feed, mapItems((a) => (a.uuid === parent.uuid ? withReply(a, reply) : a)));
 
   return (
-    <section className="activity-feed" aria-label={label} aria-busy={list.loading}>
-      {list.loading && <p className="status">Loading…</p>}
-      {list.error && <ErrorList errors={errorsOf(list.error)} traceId={traceIdOf(list.error)} />}
-      {!list.loading && !list.error && list.items.length === 0 && <p className="status">{emptyText}</p>}
-      {list.items.map((activity) => (
+    <section className="activity-feed" aria-label={label} aria-busy={list.isPending}>
+      {list.isPending && <p className="status">Loading…</p>}
+      <ErrorList error={list.error} />
+      {!list.isPending && !list.error && items.length === 0 && <p className="status">{emptyText}</p>}
+      {items.map((activity) => (
         <ActivityItem key={activity.uuid} activity={activity} onReplied={replied} />
       ))}
       <LoadMore list={list} />

@@ -3,7 +3,7 @@ import { Link } from 'react-router-dom';
 import { useUser } from '../contexts/UserContext.jsx';
 import { expiresIn, formatAbsolute, timeAgo } from '../lib/time.js';
 import Avatar from './Avatar.jsx';
-import ReplyForm from './ReplyForm.jsx';
+import TextForm, { replyForm } from './TextForm.jsx';
 
 export function statusPath(activity) {
   return `/@${activity.handle}/status/${activity.uuid}`;
@@ -86,7 +86,7 @@ export default function ActivityItem({ activity, onReplied, showReplies = true }
               Likes <span className="count">{activity.likes_count ?? 0}</span>
             </span>
           </div>
-          {replying && <ReplyForm activity={activity} onReplied={replied} />}
+          {replying && <TextForm {...replyForm(activity)} onSent={replied} />}
         </div>
       </div>
       {replies.length > 0 && (

@@ -1,6 +1,6 @@
 import { apiBaseUrl } from '../api/client.js';
 import { config } from '../config.js';
-import { describeError, isTraceId, traceViewerLink } from '../lib/errors.js';
+import { describeError, isTraceId, traceIdOf, traceViewerLink } from '../lib/errors.js';
 
 // The request's trace id, linked to the trace viewer when VITE_TRACE_VIEWER_URL names one,
 // otherwise as text to copy. Anything but a well-formed id is never shown.
@@ -22,20 +22,22 @@ function TraceReference({ traceId, viewerUrl }) {
   );
 }
 
-// Shows API error codes next to the form that caused them, with the failed request's trace id.
-export default function ErrorList({ errors, context, traceId = null, viewerUrl = config.traceViewerUrl }) {
-  if (!errors || errors.length === 0) return null;
+// Shows API error codes next to the form that caused them, with the failed request's trace id: given
+// as `errors` and `traceId`, or as the failed request's `error` (an ApiError), which names both.
+export default function ErrorList({ errors, error, context, traceId = null, viewerUrl = config.traceViewerUrl }) {
+  const codes = error ? errorsOf(error) : errors;
+  if (!codes || codes.length === 0) return null;
   const details = { api: apiBaseUrl(), origin: window.location.origin, ...context };
   return (
     <div className="errors" role="alert">
       <ul>
-        {errors.map((code) => (
+        {codes.map((code) => (
           <li key={code} data-code={code}>
             {describeError(code, details)}
           </li>
         ))}
       </ul>
-      <TraceReference traceId={traceId} viewerUrl={viewerUrl} />
+      <TraceReference traceId={error ? traceIdOf(error) : traceId} viewerUrl={viewerUrl} />
     </div>
   );
 }

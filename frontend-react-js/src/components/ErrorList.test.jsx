@@ -1,5 +1,6 @@
 import { render, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../api/client.js';
 import { LOCAL_TRACE_VIEWER_URL } from '../config.js';
 import ErrorList from './ErrorList.jsx';
 
@@ -52,5 +53,17 @@ describe('error list', () => {
     expect(alert).not.toHaveTextContent(/trace/i);
     expect(within(alert).queryByRole('link')).not.toBeInTheDocument();
     expect(alert.querySelector('.trace-id')).toBeNull();
+  });
+
+  it("shows a failed request's codes and trace id from its error", () => {
+    render(<ErrorList error={new ApiError(500, ['internal_error'], TRACE_ID)} viewerUrl={LOCAL_TRACE_VIEWER_URL} />);
+    const alert = screen.getByRole('alert');
+    expect(within(alert).getByRole('listitem')).toHaveAttribute('data-code', 'internal_error');
+    expect(within(alert).getByRole('link', { name: TRACE_ID })).toBeInTheDocument();
+  });
+
+  it('shows nothing without an error or codes', () => {
+    const { container } = render(<ErrorList error={null} errors={[]} />);
+    expect(container).toBeEmptyDOMElement();
   });
 });

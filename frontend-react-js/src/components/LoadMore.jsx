@@ -1,8 +1,9 @@
+// "Load more" for a paged list (useInfiniteQuery's result): it follows the last page's Link rel="next".
 export default function LoadMore({ list }) {
-  if (!list.hasMore) return null;
+  if (!list.hasNextPage) return null;
   return (
-    <button type="button" className="load-more" onClick={list.loadMore} disabled={list.loadingMore}>
-      {list.loadingMore ? 'Loading…' : 'Load more'}
+    <button type="button" className="load-more" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+      {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
     </button>
   );
 }

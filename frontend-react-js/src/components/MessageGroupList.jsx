@@ -1,19 +1,19 @@
 import { NavLink } from 'react-router-dom';
 import { timeAgo } from '../lib/time.js';
 import Avatar from './Avatar.jsx';
-import ErrorList, { errorsOf } from './ErrorList.jsx';
-import { traceIdOf } from '../lib/errors.js';
+import ErrorList from './ErrorList.jsx';
 import LoadMore from './LoadMore.jsx';
 
-// Each group is the other member plus the last message sent in it.
+// Each group is the other member plus the last message sent in it. `list` is the groups' useInfiniteQuery.
 export default function MessageGroupList({ list }) {
+  const groups = list.data?.items ?? [];
   return (
     <section className="message-groups" aria-label="Conversations">
       <h2>Messages</h2>
-      {list.loading && <p className="status">Loading…</p>}
-      {list.error && <ErrorList errors={errorsOf(list.error)} traceId={traceIdOf(list.error)} />}
-      {!list.loading && !list.error && list.items.length === 0 && <p className="status">No conversations yet.</p>}
-      {list.items.map((group) => (
+      {list.isPending && <p className="status">Loading…</p>}
+      <ErrorList error={list.error} />
+      {!list.isPending && !list.error && groups.length === 0 && <p className="status">No conversations yet.</p>}
+      {groups.map((group) => (
         <NavLink
           key={group.uuid}
           to={`/messages/${group.uuid}`}

@@ -1,3 +1,4 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { api, onUnauthorized, tokenStore } from '../api/client.js';
 
@@ -15,12 +16,15 @@ function storedUser() {
 
 export function UserProvider({ children }) {
   const [user, setUser] = useState(storedUser);
+  const queryClient = useQueryClient();
 
+  // The cached answers were the account's: a signed-out browser keeps none of them.
   const signOut = useCallback(() => {
     tokenStore.clear();
     window.localStorage.removeItem(USER_KEY);
+    queryClient.clear();
     setUser(null);
-  }, []);
+  }, [queryClient]);
 
   const remember = useCallback(({ user: signedIn, access_token: token }) => {
     tokenStore.set(token);

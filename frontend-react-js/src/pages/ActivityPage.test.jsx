@@ -1,5 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import rules from '../api/rules.generated.json';
 import { andrew, makeActivity } from '../testing/fixtures.js';
 import { renderApp } from '../testing/render.jsx';
 import { apiUrl, http, HttpResponse, server } from '../testing/server.js';
@@ -24,7 +25,7 @@ describe('activity page', () => {
 
     await user.click(within(parent).getByRole('button', { name: /Reply/ }));
     const form = within(parent).getByRole('form', { name: 'Reply to andrewbrown' });
-    expect(within(form).getByTestId('counter')).toHaveTextContent('1024');
+    expect(within(form).getByTestId('counter')).toHaveTextContent(String(rules.ReplyBody.message.maxLength));
     await user.type(within(form).getByLabelText('Reply'), 'Nice one');
     await user.click(within(form).getByRole('button', { name: 'Reply' }));
 

@@ -1,18 +1,20 @@
-import { activities } from '../api/cruddur.js';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { editPages, prependItem, queries } from '../api/queries.js';
 import ActivityFeed from '../components/ActivityFeed.jsx';
-import ActivityForm from '../components/ActivityForm.jsx';
+import TextForm, { crudForm } from '../components/TextForm.jsx';
 import { useUser } from '../contexts/UserContext.jsx';
-import { usePagedList } from '../hooks/usePagedList.js';
 
 export default function HomeFeedPage() {
   const { user } = useUser();
-  const list = usePagedList(() => activities.home(), [user?.handle]);
+  const queryClient = useQueryClient();
+  const feed = queries.home(user?.handle ?? null);
+  const list = useInfiniteQuery(feed);
 
   return (
     <>
       <h1 className="page-title">Home</h1>
-      {user && <ActivityForm onCreated={(crud) => list.setItems((items) => [crud, ...items])} />}
-      <ActivityFeed list={list} label="Home feed" emptyText="No cruds yet. Be the first!" />
+      {user && <TextForm {...crudForm()} onSent={(crud) => editPages(queryClient, feed, prependItem(crud))} />}
+      <ActivityFeed feed={feed} list={list} label="Home feed" emptyText="No cruds yet. Be the first!" />
     </>
   );
 }

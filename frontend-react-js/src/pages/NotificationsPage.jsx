@@ -1,13 +1,16 @@
-import { activities } from '../api/cruddur.js';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { queries } from '../api/queries.js';
 import ActivityFeed from '../components/ActivityFeed.jsx';
-import { usePagedList } from '../hooks/usePagedList.js';
+import { useUser } from '../contexts/UserContext.jsx';
 
 export default function NotificationsPage() {
-  const list = usePagedList(() => activities.notifications(), []);
+  const { user } = useUser();
+  const feed = queries.notifications(user?.handle ?? null);
+  const list = useInfiniteQuery(feed);
   return (
     <>
       <h1 className="page-title">Notifications</h1>
-      <ActivityFeed list={list} label="Notifications" emptyText="No replies or mentions yet." />
+      <ActivityFeed feed={feed} list={list} label="Notifications" emptyText="No replies or mentions yet." />
     </>
   );
 }

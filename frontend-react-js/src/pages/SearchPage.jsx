@@ -1,8 +1,8 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { activities } from '../api/cruddur.js';
+import { queries } from '../api/queries.js';
 import ActivityFeed from '../components/ActivityFeed.jsx';
-import { usePagedList } from '../hooks/usePagedList.js';
 
 export default function SearchPage() {
   const [params, setParams] = useSearchParams();
@@ -33,6 +33,7 @@ export default function SearchPage() {
 }
 
 function Results({ term }) {
-  const list = usePagedList(() => activities.search(term), [term]);
-  return <ActivityFeed list={list} label={`Results for ${term}`} emptyText={`No cruds match “${term}”.`} />;
+  const feed = queries.search(term);
+  const list = useInfiniteQuery(feed);
+  return <ActivityFeed feed={feed} list={list} label={`Results for ${term}`} emptyText={`No cruds match “${term}”.`} />;
 }

@@ -1,15 +1,12 @@
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'react-router-dom';
-import { activities } from '../api/cruddur.js';
+import { editPages, prependItem, queries } from '../api/queries.js';
 import ActivityFeed from '../components/ActivityFeed.jsx';
-import ActivityForm from '../components/ActivityForm.jsx';
-import ErrorList, { errorsOf } from '../components/ErrorList.jsx';
-import { traceIdOf } from '../lib/errors.js';
+import ErrorList from '../components/ErrorList.jsx';
 import ProfileHeading from '../components/ProfileHeading.jsx';
+import TextForm, { crudForm } from '../components/TextForm.jsx';
 import { useUser } from '../contexts/UserContext.jsx';
-import { usePagedList } from '../hooks/usePagedList.js';
 import NotFoundPage from './NotFoundPage.jsx';
-
-const selectActivities = (payload) => payload.activities ?? [];
 
 // Routed as "/:atHandle" because a route segment cannot mix "@" and a param.
 export default function UserFeedPage() {
@@ -21,18 +18,20 @@ export default function UserFeedPage() {
 
 function UserFeed({ handle }) {
   const { user } = useUser();
-  const list = usePagedList(() => activities.byHandle(handle), [handle, user?.handle], selectActivities);
-  const profile = list.payload?.profile;
+  const queryClient = useQueryClient();
+  const feed = queries.userFeed(handle, user?.handle ?? null);
+  const list = useInfiniteQuery(feed);
+  const profile = list.data?.payload.profile;
 
-  if (list.error && list.error.status === 404) return <NotFoundPage what={`@${handle}`} />;
+  if (list.error?.status === 404) return <NotFoundPage what={`@${handle}`} />;
   return (
     <>
       {profile ? <ProfileHeading profile={profile} /> : <h1 className="page-title">@{handle}</h1>}
-      {list.error && !profile && <ErrorList errors={errorsOf(list.error)} traceId={traceIdOf(list.error)} />}
+      {!profile && <ErrorList error={list.error} />}
       {profile && user?.handle === handle && (
-        <ActivityForm onCreated={(crud) => list.setItems((items) => [crud, ...items])} />
+        <TextForm {...crudForm()} onSent={(crud) => editPages(queryClient, feed, prependItem(crud))} />
       )}
-      {profile && <ActivityFeed list={list} label={`Cruds by @${handle}`} emptyText="No live cruds." />}
+      {profile && <ActivityFeed feed={feed} list={list} label={`Cruds by @${handle}`} emptyText="No live cruds." />}
     </>
   );
 }

@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import userEvent from '@testing-library/user-event';
 import { MemoryRouter, useLocation } from 'react-router-dom';
 import { AppProviders, AppRoutes } from '../App.jsx';
+import { makeQueryClient } from '../api/queryClient.js';
 import { andrew } from './fixtures.js';
 
 // Reports the router's location to the test after each change.
@@ -12,23 +13,25 @@ function LocationProbe({ onChange }) {
   return null;
 }
 
-// Renders the whole app, with its real providers and routes, at `route`.
+// Renders the whole app, with its real providers and routes, at `route`; a QueryClient of its own
+// (configured as the app's), so no answer is cached from one test to the next.
 export function renderApp(route = '/', { user = null, token = 'test-token' } = {}) {
   if (user) signInAs(user, token);
   const events = userEvent.setup();
+  const queryClient = makeQueryClient();
   let currentLocation;
   const remember = (location) => {
     currentLocation = location;
   };
   const utils = render(
     <MemoryRouter initialEntries={[route]}>
-      <AppProviders>
+      <AppProviders queryClient={queryClient}>
         <AppRoutes />
         <LocationProbe onChange={remember} />
       </AppProviders>
     </MemoryRouter>,
   );
-  return { ...utils, user: events, location: () => currentLocation };
+  return { ...utils, user: events, location: () => currentLocation, queryClient };
 }
 
 // Stores a session the way the user context does after a real sign-in.
