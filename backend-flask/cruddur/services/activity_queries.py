@@ -1,8 +1,6 @@
 """What the activity use cases share: visibility rules, reply loading, and the rows made into
-`schemas.Activity` (each row is given what its query found: `reply_to_activity_uuid`, and
-`replies` where they are inlined)."""
-from itertools import islice
-
+`schemas.Activity` from plain data (`activity_data`): a row's columns and author, its parent's uuid,
+and `replies` where they are inlined. No row is given attributes of its own."""
 from sqlalchemy import and_, bindparam, insert, or_, select, true
 from sqlalchemy.orm import aliased, defer, joinedload
 
@@ -10,6 +8,8 @@ from .. import schemas
 from ..db import db
 from ..models import Activity, Notification, User, mentioned_handles
 from ..schemas import INLINE_REPLIES
+from .keyset import fetch_page
+from .user_queries import author
 
 
 def escape_like(term):
@@ -95,37 +95,35 @@ def parent_uuids(activities):
     return dict(db.session.execute(select(Activity.id, Activity.uuid).where(Activity.id.in_(ids))).all())
 
 
-def thread(parent, replies):
-    """`replies` of `parent` as `schemas.Activity`, without replies of their own.
+COLUMNS = ("uuid", "message", "created_at", "expires_at", "likes_count", "replies_count", "reposts_count")
 
-    Made before any row of the page is given `replies`: a row is one object per session, so a
-    reply that is also a result of its own (in search) must not carry them here."""
-    for reply in replies:
-        reply.reply_to_activity_uuid = parent.uuid
-    return schemas.build(list[schemas.Activity], replies)
+
+def activity_data(row, parent_uuid=None, replies=None):
+    """One row as the plain data `schemas.Activity` reads; `replies` (rows, even an empty list)
+    are inlined as data of their own, and left out (unset) when None."""
+    data = {name: getattr(row, name) for name in COLUMNS}
+    data.update(user=author(row.user), reply_to_activity_uuid=parent_uuid)
+    if replies is not None:
+        data["replies"] = [activity_data(reply, row.uuid) for reply in replies]
+    return data
+
+
+def thread(parent, replies):
+    """`replies` of `parent` as `schemas.Activity`, without replies of their own."""
+    return schemas.build(list[schemas.Activity], [activity_data(reply, parent.uuid) for reply in replies])
 
 
 def as_activity(row, parent_uuid=None, replies=None):
     """One row as a `schemas.Activity`; `replies` (a list, even empty) inlines them."""
-    if replies is not None:
-        row.replies = thread(row, replies)
-    row.reply_to_activity_uuid = parent_uuid
-    return schemas.build(schemas.Activity, row)
+    return schemas.build(schemas.Activity, activity_data(row, parent_uuid, replies))
 
 
 def feed(activities, now):
     """A page of rows as `schemas.Activity`, each with its latest replies, in two extra queries at most."""
     replies = replies_for([a.id for a in activities], now)
     parents = parent_uuids(activities)
-    for row in activities:
-        for reply in replies[row.id]:
-            reply.reply_to_activity_uuid = row.uuid
-    # Every inlined reply in one pass, before any row of the page is given `replies` (see `thread`).
-    inlined = iter(schemas.build(list[schemas.Activity], [r for row in activities for r in replies[row.id]]))
-    for row in activities:
-        row.reply_to_activity_uuid = parents.get(row.reply_to_activity_id)
-        row.replies = list(islice(inlined, len(replies[row.id])))
-    return schemas.build(list[schemas.Activity], activities)
+    return schemas.build(list[schemas.Activity], [
+        activity_data(row, parents.get(row.reply_to_activity_id), replies[row.id]) for row in activities])
 
 
 def notify(activity, parent_author_id=None):
@@ -144,9 +142,9 @@ def notify(activity, parent_author_id=None):
             for user_id in sorted(concerned)])
 
 
-def page_of(page, query, now, order=(Activity.created_at, Activity.id)):
-    """A page of `query`'s activities as `schemas.Activity`, in `order` (columns equal to the rows'
-    created_at and id, so that the cursor is the same), and the next page's cursor."""
-    rows = list(db.session.scalars(page.apply(query.options(*shown()), *order)))
-    rows, next_cursor = page.split(rows, lambda a: (a.created_at, a.id))
+def page_of(page, query, now, created_col=Activity.created_at, id_col=Activity.id):
+    """A page of `query`'s activities as `schemas.Activity`, ordered by `created_col` and `id_col`
+    (the activity's own, or columns equal to them, such as a notification's), and the next page's cursor."""
+    rows, next_cursor = fetch_page(page, query.options(*shown()), created_col, id_col,
+                                   row_key=lambda activity: (activity.created_at, activity.id))
     return feed(rows, now), next_cursor

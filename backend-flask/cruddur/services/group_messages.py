@@ -2,9 +2,9 @@
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..db import db
 from ..models import Message
 from ..telemetry.service import annotate, service_call
+from .keyset import fetch_page
 from .message_queries import as_messages, group_for_member, shown_user
 
 
@@ -12,8 +12,7 @@ from .message_queries import as_messages, group_for_member, shown_user
 def run(user, group_uuid, page):
     group = group_for_member(group_uuid, user)
     query = select(Message).where(Message.message_group_id == group.id).options(shown_user(joinedload(Message.user)))
-    rows = list(db.session.scalars(page.apply(query, Message.created_at, Message.id, newest_first=False)))
-    rows, next_cursor = page.split(rows, lambda m: (m.created_at, m.id))
+    rows, next_cursor = fetch_page(page, query, Message.created_at, Message.id, newest_first=False)
     items = as_messages(rows, group.uuid)
     annotate(user_handle=user.handle, message_group_uuid=group.uuid, result_length=len(items))
     return items, next_cursor

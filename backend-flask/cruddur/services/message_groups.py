@@ -6,7 +6,9 @@ from .. import schemas
 from ..db import db
 from ..models import Message, MessageGroup, MessageGroupMember
 from ..telemetry.service import annotate, service_call
-from .message_queries import member_id, shown_user
+from .keyset import fetch_page
+from .message_queries import shown_user
+from .user_queries import signed_in_user_id
 
 # Each group's newest message: per group, one step of ix_messages_group_created read backwards, then
 # the message by its key. (`max(id) ... GROUP BY` is planned by PostgreSQL as a scan of every message.)
@@ -26,11 +28,10 @@ def run(user, page):
     query = (
         select(MessageGroup)
         .join(MessageGroupMember, MessageGroupMember.message_group_id == MessageGroup.id)
-        .where(MessageGroupMember.user_id == member_id(user))
+        .where(MessageGroupMember.user_id == signed_in_user_id(user))
         .options(shown_user(selectinload(MessageGroup.members)))
     )
-    groups = list(db.session.scalars(page.apply(query, MessageGroup.updated_at, MessageGroup.id)))
-    groups, next_cursor = page.split(groups, lambda g: (g.updated_at, g.id))
+    groups, next_cursor = fetch_page(page, query, MessageGroup.updated_at, MessageGroup.id)
     last = {m.message_group_id: m for m in db.session.scalars(LAST_MESSAGES, {"group_ids": [g.id for g in groups]})}
     summaries = []
     for group in groups:

@@ -6,6 +6,7 @@ from .. import schemas
 from ..db import db
 from ..errors import not_found
 from ..models import MessageGroup, MessageGroupMember, User
+from .user_queries import author, signed_in_user_id
 
 
 def shown_user(relationship):
@@ -14,16 +15,12 @@ def shown_user(relationship):
     return relationship.load_only(User.uuid, User.handle, User.display_name)
 
 
-def member_id(user):
-    return select(User.id).where(User.uuid == user.uuid).scalar_subquery()
-
-
 def group_for_member(group_uuid, user):
     """The group, if the user belongs to it; 404 otherwise, so non-members learn nothing."""
     group = db.session.scalar(
         select(MessageGroup)
         .join(MessageGroupMember, MessageGroupMember.message_group_id == MessageGroup.id)
-        .where(MessageGroup.uuid == group_uuid, MessageGroupMember.user_id == member_id(user))
+        .where(MessageGroup.uuid == group_uuid, MessageGroupMember.user_id == signed_in_user_id(user))
         .options(lazyload(MessageGroup.members))  # membership is the join above; no member row is shown
     )
     if group is None:
@@ -33,6 +30,6 @@ def group_for_member(group_uuid, user):
 
 def as_messages(rows, group_uuid):
     """Rows of the conversation `group_uuid` as `schemas.Message`."""
-    for row in rows:
-        row.message_group_uuid = group_uuid
-    return schemas.build(list[schemas.Message], rows)
+    return schemas.build(list[schemas.Message], [
+        {"uuid": row.uuid, "message_group_uuid": group_uuid, "user": author(row.user), "message": row.message,
+         "created_at": row.created_at} for row in rows])

@@ -7,6 +7,7 @@ from ..errors import not_found
 from ..models import Activity, User
 from ..telemetry.service import annotate, service_call
 from .activity_queries import as_activity, live, parent_uuids, shown, thread
+from .keyset import fetch_page
 
 
 @service_call
@@ -20,8 +21,7 @@ def run(handle, activity_uuid, page, now):
     # Every reply, a page at a time (Link: rel="next"), rather than inlined in the activity as in feeds.
     query = (select(Activity).where(Activity.reply_to_activity_id == activity.id, Activity.expires_at > now)
              .options(*shown()))
-    rows = list(db.session.scalars(page.apply(query, Activity.created_at, Activity.id, newest_first=False)))
-    rows, next_cursor = page.split(rows, lambda a: (a.created_at, a.id))
+    rows, next_cursor = fetch_page(page, query, Activity.created_at, Activity.id, newest_first=False)
     parent_uuid = parent_uuids([activity]).get(activity.reply_to_activity_id)
     # The activity without `replies`: each reply is sent once, in the page below it.
     body = schemas.build(schemas.ActivityPage, {"activity": as_activity(activity, parent_uuid),

@@ -6,7 +6,7 @@ from flask import g, request
 from opentelemetry import trace
 
 from . import propagation
-from .state import current
+from .state import current_entity
 
 TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 
@@ -15,18 +15,13 @@ def to_xray(trace_id):
     return f"1-{trace_id[:8]}-{trace_id[8:]}"
 
 
-def _xray_entity():
-    telemetry = current()
-    return telemetry.xray.current_entity() if telemetry is not None else None
-
-
 def trace_ids():
     """(trace_id as 32 hex, X-Ray trace id) for the current request, or (None, None) outside one."""
     ctx = trace.get_current_span().get_span_context()
     if ctx.is_valid:
         trace_id = format(ctx.trace_id, "032x")
         return trace_id, to_xray(trace_id)
-    segment = _xray_entity()
+    segment = current_entity()
     if segment is not None:
         return segment.trace_id[2:].replace("-", ""), segment.trace_id
     trace_id = g.get("trace_id") if request else None
@@ -35,7 +30,7 @@ def trace_ids():
 
 def _assign_fallback_id():
     """With OTEL off, a request still gets one id for its log line, Rollbar item and response."""
-    if trace.get_current_span().get_span_context().is_valid or _xray_entity() is not None:
+    if trace.get_current_span().get_span_context().is_valid or current_entity() is not None:
         return
     match = TRACEPARENT.match(request.headers.get("traceparent", ""))
     # W3C Trace Context: an all-zero trace id is invalid, and the caller's header is then ignored.

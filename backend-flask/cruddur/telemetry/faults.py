@@ -1,6 +1,13 @@
-"""Fault injection for demos: CRUDDUR_FAULTS=home_activities:error,user_activities:delay=500."""
+"""Fault injection for demos: CRUDDUR_FAULTS=home_activities:error,user_activities:delay=500.
+
+`inject_faults(name)` is the decorator: the function it wraps first meets the fault the current app
+names for `name`, if any. `service.service_call` applies it inside the service's span and
+subsegment, so that an injected error is recorded where a real one would be."""
+import functools
 import logging
 import time
+
+from .state import current
 
 log = logging.getLogger("cruddur.telemetry.faults")
 
@@ -44,3 +51,19 @@ class Faults:
             time.sleep(seconds)
         else:
             raise InjectedFault(f"fault injected into {service} by CRUDDUR_FAULTS")
+
+
+def inject_faults(name):
+    """Decorate a function with the current app's fault for `name` (none outside an app)."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            telemetry = current()
+            if telemetry is not None:
+                telemetry.faults.inject(name)
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from opentelemetry import trace
 
 from . import context
-from .state import current
+from .service import record_attributes
+from .state import current, current_entity
 
 
 @dataclass
@@ -61,26 +62,13 @@ def step(name):
     """A child span and subsegment, both called `name`; yields a function recording app.* values."""
     telemetry = current()
     with _span(telemetry, name) as span:
-        entity = telemetry.xray.current_entity() if telemetry is not None else None
+        entity = current_entity()
         subsegment_cm = (telemetry.xray.recorder.in_subsegment(name) if entity is not None and entity.sampled
                          else nullcontext(None))
         with subsegment_cm as subsegment:
-            def record(**values):
-                if span is not None and span.is_recording():
-                    span.set_attributes({f"app.{k}": v for k, v in values.items()})
-                if subsegment is not None:
-                    for key, value in values.items():
-                        subsegment.put_metadata(key, value, "app")
-            yield record
+            yield lambda **values: record_attributes(span, subsegment, values)
 
 
 def record(**values):
     """app.* values on the run's root span and segment (call it inside `run`, outside any step)."""
-    span = trace.get_current_span()
-    if span.is_recording():
-        span.set_attributes({f"app.{k}": v for k, v in values.items()})
-    telemetry = current()
-    entity = telemetry.xray.current_entity() if telemetry is not None else None
-    if entity is not None and entity.sampled:
-        for key, value in values.items():
-            entity.put_metadata(key, value, "app")
+    record_attributes(trace.get_current_span(), current_entity(), values)

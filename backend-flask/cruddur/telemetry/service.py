@@ -11,7 +11,8 @@ import functools
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 
-from .state import current
+from .faults import inject_faults
+from .state import current, current_entity
 
 ERROR_TYPE = "error.type"
 
@@ -21,8 +22,9 @@ INDEXED = frozenset({"user_handle", "activity_uuid", "message_group_uuid", "ttl"
 
 def service_call(func):
     """Wrap a service's `run`: an INTERNAL span and an X-Ray subsegment named after its module,
-    both from the current app's telemetry, and the app's injected fault, if any."""
+    both from the current app's telemetry, and inside them the app's injected fault, if any."""
     name = func.__module__.rsplit(".", 1)[-1]
+    func = inject_faults(name)(func)
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -53,7 +55,6 @@ def _in_subsegment(telemetry, name, func, args, kwargs):
         client_error = None
         with telemetry.xray.recorder.in_subsegment(name) as subsegment:
             try:
-                telemetry.faults.inject(name)
                 return func(*args, **kwargs)
             except Exception as exc:
                 status = client_error_status(exc)
@@ -64,7 +65,6 @@ def _in_subsegment(telemetry, name, func, args, kwargs):
                     subsegment.add_throttle_flag()
                 client_error = exc
         raise client_error  # past the subsegment, which is closed as a client error
-    telemetry.faults.inject(name)
     return func(*args, **kwargs)
 
 
@@ -96,17 +96,21 @@ def record_error(span, exc, event=True):
         span.record_exception(exc)
 
 
+def record_attributes(span, entity, values, indexed=frozenset()):
+    """`app.<key>` attributes on `span` (when it records) and the same values on the X-Ray `entity`
+    (when it is sampled): annotations for the `indexed` keys, metadata in the `app` namespace for
+    the rest. None values are left out. The one place a value is written to both."""
+    values = {k: v for k, v in values.items() if v is not None}
+    if span is not None and span.is_recording():
+        span.set_attributes({f"app.{k}": v for k, v in values.items()})
+    if entity is not None and entity.sampled:
+        for key, value in values.items():
+            if key in indexed:
+                entity.put_annotation(key, value)
+            else:
+                entity.put_metadata(key, value, "app")
+
+
 def annotate(**values):
     """Record `app.<key>` attributes on the service span and mirror them on the subsegment."""
-    values = {k: v for k, v in values.items() if v is not None}
-    span = trace.get_current_span()
-    if span.is_recording():
-        span.set_attributes({f"app.{k}": v for k, v in values.items()})
-    telemetry = current()
-    subsegment = telemetry.xray.current_entity() if telemetry is not None else None
-    if subsegment is not None and subsegment.sampled:
-        for key, value in values.items():
-            if key in INDEXED:
-                subsegment.put_annotation(key, value)
-            else:
-                subsegment.put_metadata(key, value, "app")
+    record_attributes(trace.get_current_span(), current_entity(), values, INDEXED)

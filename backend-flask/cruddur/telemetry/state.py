@@ -10,3 +10,9 @@ def current():
         return current_app.extensions.get(EXTENSION)
     except RuntimeError:  # no app context
         return None
+
+
+def current_entity():
+    """The current app's open X-Ray subsegment or segment, or None (no app, X-Ray off, no request)."""
+    telemetry = current()
+    return telemetry.xray.current_entity() if telemetry is not None else None
