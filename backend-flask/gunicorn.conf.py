@@ -88,18 +88,20 @@ def _stop_when_booted(server, worker):
 
 
 def post_fork(server, worker):
-    _stop_when_booted(server, worker)  # first: importing the app below is the long part of a boot
-    from cruddur import telemetry
-
-    telemetry.after_fork()
+    _stop_when_booted(server, worker)  # first: loading the app, after this hook, is the long part of a boot
 
 
 def post_worker_init(worker):
-    """The app is loaded: move everything made so far (modules, the app, its clients) out of the
-    garbage collector's sight. Full collections then walk only what requests make, instead of
-    every long-lived object on each pass."""
+    """The app is loaded in this worker. An app built here has already made its exporters in this
+    process; one built in the arbiter (`--preload`) gets this process's own now (telemetry.after_fork
+    skips what is already this process's). Then everything made so far (modules, the app, its
+    clients) moves out of the garbage collector's sight: full collections walk only what requests
+    make, instead of every long-lived object on each pass."""
     import gc
 
+    from cruddur import telemetry
+
+    telemetry.after_fork()
     gc.freeze()
 
 
