@@ -1,17 +1,21 @@
 """The OpenAPI 3.1 document of Cruddur's API, built from the code so that it cannot drift.
 
 Paths come from the app's URL map; each operation from its view's own declarations: the
-`operation` decorator (operations.py: summary, body, query, response, extra statuses), the
-auth decorators (auth.py: `view.auth`) and the rate limits (security.py). Schemas are the
-request models (validation.py) and the response models (schemas.py) themselves."""
+`operation` decorator (operations.py: summary, body, query, response, extra statuses), the types
+of its path arguments (`def show(handle: Handle, activity_uuid: Uuid, page)`; plain text when
+untyped), the auth decorators (auth.py: `view.auth`) and the rate limits (security.py). Schemas
+are the body models (validation.py) and response models (schemas.py) those declarations name:
+nothing is listed by hand, so a new route needs only its own declaration."""
+import functools
+import typing
+
 from pydantic import ValidationError
 from pydantic.json_schema import models_json_schema
 
 from . import auth, schemas, security
-from .validation import CreateActivityBody, CreateMessageBody, ReplyBody, SigninBody, SignupBody
+from .operations import is_page_file
 
 REF = "#/components/schemas/{model}"
-REQUEST_MODELS = (CreateActivityBody, ReplyBody, CreateMessageBody, SignupBody, SigninBody)
 RATE_LIMITED = frozenset({security.SIGNIN_ENDPOINT, security.SIGNUP_ENDPOINT, *security.WRITE_ENDPOINTS})
 
 ERROR_TEXT = {
@@ -27,11 +31,6 @@ ERROR_TEXT = {
     429: "a rate limit is full (`rate_limited`): failed sign-ins, sign-ups or writes; see Retry-After",
     503: "the database is unreachable (database_unavailable), or a statement ran past its bound (database_timeout)",
 }
-PATH_PARAMS = {
-    "handle": {"type": "string", "minLength": 1},
-    "activity_uuid": {"type": "string", "format": "uuid"},
-    "group_uuid": {"type": "string", "format": "uuid"},
-}
 LINK_HEADER = {"Link": {"description": 'next page: `<url>; rel="next"`', "schema": {"type": "string"}}}
 
 
@@ -45,9 +44,10 @@ def required_fields(model):
 
 
 def documented_rules(app):
-    """(rule, method) pairs of the URL map that the document must describe."""
+    """(rule, method) pairs of the URL map that the document must describe: all but the files of a
+    page (Flask's static routes, and views declared `operations.page_file`)."""
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if rule.endpoint.rpartition(".")[2] == "static" or is_page_file(app.view_functions[rule.endpoint]):
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, method
@@ -67,6 +67,26 @@ def operations(app):
 def undeclared(app):
     """Endpoints whose view has no `operation` declaration: the tests fail on any."""
     return sorted({rule.endpoint for rule, _ in documented_rules(app)} - set(operations(app)))
+
+
+def _unique(models):
+    return tuple(dict.fromkeys(models))
+
+
+def request_models(app):
+    """The body models the views declare."""
+    return _unique(spec.body for spec, _ in operations(app).values() if spec.body is not None)
+
+
+def response_models(app):
+    """The models the views answer with (a list's item model), and the error envelope."""
+    shapes = (spec.response for spec, _ in operations(app).values() if spec.serializes)
+    return _unique([schemas.Errors, *(typing.get_args(s)[0] if typing.get_origin(s) is list else s for s in shapes)])
+
+
+def path_schema(view, argument):
+    """A path argument's schema, from the type the view gives it (`str` when untyped)."""
+    return schemas.adapter(typing.get_type_hints(view, include_extras=True).get(argument, str)).json_schema()
 
 
 def openapi_path(rule):
@@ -134,11 +154,10 @@ def _query_parameters(model):
     return parameters
 
 
-def _operation(endpoint, spec, auth_mode, path_args):
+def _operation(endpoint, view, spec, auth_mode, path_args):
     operation = {"operationId": endpoint.replace(".", "_"), "summary": spec.summary,
                  "tags": [endpoint.partition(".")[0]], "responses": _responses(endpoint, spec, auth_mode, path_args)}
-    parameters = [{"name": a, "in": "path", "required": True, "schema": PATH_PARAMS.get(a, {"type": "string"})}
-                  for a in path_args]
+    parameters = [{"name": a, "in": "path", "required": True, "schema": path_schema(view, a)} for a in path_args]
     for model in spec.query_models:
         parameters += _query_parameters(model)
     if parameters:
@@ -152,11 +171,11 @@ def _operation(endpoint, spec, auth_mode, path_args):
     return operation
 
 
-def _schemas():
-    _, defs = models_json_schema([(m, "validation") for m in REQUEST_MODELS + schemas.RESPONSE_MODELS],
-                                 ref_template=REF)
+def _schemas(app):
+    bodies = request_models(app)
+    _, defs = models_json_schema([(m, "validation") for m in bodies + response_models(app)], ref_template=REF)
     components = defs["$defs"]
-    for model in REQUEST_MODELS:
+    for model in bodies:
         schema = components[model.__name__]
         schema["required"] = required_fields(model)
         for field in schema["required"]:  # a placeholder that only exists to be reported blank
@@ -171,7 +190,9 @@ def build(app):
             continue
         spec, auth_mode = declared[rule.endpoint]
         path_args = sorted(rule.arguments, key=rule.rule.index)
-        paths.setdefault(openapi_path(rule), {})[method.lower()] = _operation(rule.endpoint, spec, auth_mode, path_args)
+        view = app.view_functions[rule.endpoint]
+        paths.setdefault(openapi_path(rule), {})[method.lower()] = _operation(rule.endpoint, view, spec, auth_mode,
+                                                                               path_args)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Cruddur API", "version": "1",
@@ -180,7 +201,7 @@ def build(app):
                                 "page is in a `Link: <…>; rel=\"next\"` header."},
         "paths": paths,
         "components": {
-            "schemas": _schemas(),
+            "schemas": _schemas(app),
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                 "description": "an access token from sign-up or sign-in, or an Amazon Cognito access "
@@ -194,3 +215,27 @@ def document(app):
     if "cruddur_openapi" not in app.extensions:
         app.extensions["cruddur_openapi"] = build(app)
     return app.extensions["cruddur_openapi"]
+
+
+@functools.cache
+def _routes_only():
+    """Cruddur's routes on a bare Flask app: their declarations, without configuration or a database."""
+    from flask import Flask
+
+    from . import routes
+
+    app = Flask(__name__, static_folder=None)
+    routes.init_app(app)
+    return app
+
+
+def __getattr__(name):
+    """`REQUEST_MODELS` and `PATH_PARAMS` as tests/security/test_openapi.py imports them, now derived from
+    the routes' declarations like everything above; request_models(app) and path_schema() are the API."""
+    app = _routes_only()
+    if name == "REQUEST_MODELS":
+        return request_models(app)
+    if name == "PATH_PARAMS":
+        return {a: path_schema(app.view_functions[r.endpoint], a)
+                for r, _ in documented_rules(app) for a in r.arguments}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -75,3 +75,14 @@ def operation(summary, response, *, status=200, body=None, query=None, paged=Fal
         return wrapper
 
     return decorate
+
+
+def page_file(view):
+    """Declares a view that serves a file a page loads (the docs page's start-up script): not an API
+    operation, so the document leaves it out, as it does Flask's static routes."""
+    view.operation = None
+    return view
+
+
+def is_page_file(view):
+    return getattr(view, "operation", False) is None

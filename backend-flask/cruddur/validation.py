@@ -9,6 +9,7 @@ A 400 lists the fields with type errors; otherwise a 422 lists every failed rule
 import re
 import typing
 import unicodedata
+from typing import Annotated
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -155,6 +156,10 @@ class SigninBody(Body):
         if not v:
             raise PydanticCustomError("password_blank", "password is blank")
         return v
+
+
+# A path argument's type documents it (openapi.py); the route matches any non-empty segment.
+Handle = Annotated[str, Field(min_length=1)]
 
 
 class Query(BaseModel):

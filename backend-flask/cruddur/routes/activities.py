@@ -4,7 +4,7 @@ from flask import Blueprint
 from ..auth import current_user, login_optional, login_required
 from ..db import utcnow
 from ..operations import operation
-from ..schemas import Activity, ActivityPage, UserFeed
+from ..schemas import Activity, ActivityPage, UserFeed, Uuid
 from ..services import (
     create_activity,
     create_reply,
@@ -14,7 +14,7 @@ from ..services import (
     show_activity,
     user_activities,
 )
-from ..validation import CreateActivityBody, ReplyBody, SearchQuery
+from ..validation import CreateActivityBody, Handle, ReplyBody, SearchQuery
 
 bp = Blueprint("activities", __name__, url_prefix="/api/activities")
 
@@ -41,13 +41,13 @@ def search(query, page):
 
 @bp.get("/@<handle>")
 @operation("A user's profile and live cruds", UserFeed, paged=True, errors=(404,))
-def user_feed(handle, page):
+def user_feed(handle: Handle, page):
     return user_activities.run(handle, page, utcnow())
 
 
 @bp.get("/@<handle>/status/<activity_uuid>")
 @operation("One live activity and a page of its replies, oldest first", ActivityPage, paged=True, errors=(404,))
-def show(handle, activity_uuid, page):
+def show(handle: Handle, activity_uuid: Uuid, page):
     return show_activity.run(handle, activity_uuid, page, utcnow())
 
 
@@ -62,5 +62,5 @@ def create(body):
 @login_required
 @operation("Reply to a live crud (a reply to a reply is 422 `reply_to_reply`)", Activity, status=201,
            body=ReplyBody, errors=(404,))
-def reply(activity_uuid, body):
+def reply(activity_uuid: Uuid, body):
     return create_reply.run(current_user(), activity_uuid, body.message, utcnow())

@@ -4,7 +4,7 @@ from flask import Blueprint
 from ..auth import current_user, login_required
 from ..db import utcnow
 from ..operations import operation
-from ..schemas import Message, MessageGroup
+from ..schemas import Message, MessageGroup, Uuid
 from ..services import create_message, group_messages, message_groups
 from ..validation import CreateMessageBody
 
@@ -22,7 +22,7 @@ def groups(page):
 @login_required
 @operation("Messages of a conversation the caller belongs to, oldest first", list[Message], paged=True,
            errors=(404,))
-def conversation(group_uuid, page):
+def conversation(group_uuid: Uuid, page):
     return group_messages.run(current_user(), group_uuid, page)
 
 
