@@ -4,6 +4,9 @@ import ast
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from packaging.version import Version
 
 from cruddur import create_app
 from cruddur.telemetry import patches
@@ -38,8 +41,28 @@ def test_a_library_outside_the_checked_versions_stops_start_up_with_one_line(mon
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
     message = str(stopped.value.code)
     assert "\n" not in message
-    assert message.startswith("cruddur: configuration error: watchtower 3.5.0 is outside watchtower==3.4.0")
+    assert message.startswith("cruddur: configuration error: watchtower 3.5.0 is outside watchtower>=3.4.0,<3.5")
     assert "cruddur/telemetry/patches.py" in message
+
+
+def _pinned(distribution):
+    """The version requirements.txt pins (the lower bound of the checked range)."""
+    return Version(patches.CHECKED[distribution][0].split(",")[0].removeprefix(">="))
+
+
+@pytest.mark.parametrize("distribution", sorted(patches.CHECKED))
+@given(patch=st.integers(1, 40), later_minor=st.integers(1, 5))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_patch_releases_of_the_checked_minor_pass_and_the_next_minor_is_refused(monkeypatch, distribution, patch,
+                                                                                later_minor):
+    pinned = _pinned(distribution)
+    major, minor = pinned.release[:2]
+    for version, accepted in ((f"{major}.{minor}.{pinned.micro + patch}", True),
+                              (f"{major}.{minor + later_minor}.0", False), (f"{major + 1}.0.0", False)):
+        monkeypatch.setattr(patches, "installed_version", lambda name, v=version: v if name == distribution
+                            else str(_pinned(name)))
+        problems = patches.version_problems()
+        assert (problems == []) == accepted, (version, problems)
 
 
 def test_a_missing_library_is_refused_too(monkeypatch):
@@ -58,4 +81,4 @@ def _fake_distribution(directory, name, version):
 def test_gunicorn_and_flask_refuse_an_unchecked_version_with_one_line(new_database_url, tmp_path):
     fake = _fake_distribution(tmp_path / "site", "rollbar", "9.0.0")
     env = backend_env(new_database_url("sqlite"), PYTHONPATH=str(fake))
-    assert_start_refused(env, "cruddur: configuration error: rollbar 9.0.0 is outside rollbar==1.5.0")
+    assert_start_refused(env, "cruddur: configuration error: rollbar 9.0.0 is outside rollbar>=1.5.0,<1.6")

@@ -60,7 +60,7 @@ def traces_endpoint(config):
 # The values OTEL_SEMCONV_STABILITY_OPT_IN takes (comma-separated); `none`: the legacy names only.
 SEMCONV_OPT_INS = ("http", "http/dup", "database", "database/dup", "gen_ai_latest_experimental", "none")
 # use_semconv_opt_in sets the instrumentations' own switchboard, a private class of this distribution.
-SEMCONV_CHECKED = ("opentelemetry-instrumentation", "==0.66b1")
+SEMCONV_CHECKED = ("opentelemetry-instrumentation", ">=0.66b1,<0.67")  # its patch releases; see patches.py
 
 
 def use_semconv_opt_in(opt_in):

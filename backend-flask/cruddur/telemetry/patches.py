@@ -1,9 +1,12 @@
 """Every use Cruddur makes of a library's private API, in one place.
 
-Each patch names the distribution and the versions it was checked against (the pins in
-requirements.txt). `version_problems()` compares them with what is installed; start-up
-(telemetry.init_app, and gunicorn's arbiter, which loads this file by its path) refuses to run
-outside them, so an upgrade fails here, loudly, instead of somewhere at run time.
+Each patch names the distribution and the range of versions it holds for: the release it was
+checked against (the pin in requirements.txt) and that release's later patch releases, which these
+projects' changelogs keep to fixes (a minor release is where their internals move). A new minor
+release is refused until the patch is checked against it and the range widened.
+`version_problems()` compares the ranges with what is installed; start-up (telemetry.init_app, and
+gunicorn's arbiter, which loads this file by its path) refuses to run outside them, so an upgrade
+fails here, loudly, instead of somewhere at run time.
 
 This module imports no library at load time (each patch imports what it needs), and nothing from
 Cruddur: gunicorn.conf.py checks the versions before any worker, or the app, exists."""
@@ -18,15 +21,17 @@ from packaging.specifiers import SpecifierSet
 
 log = logging.getLogger("cruddur.telemetry.patches")
 
-# distribution -> (the versions each patch below was checked against, what relies on them)
+# distribution -> (the versions each patch below holds for, what relies on them)
 CHECKED = {
-    "watchtower": ("==3.4.0", "bounded_cloudwatch_handler: CloudWatchLogHandler's _get_stream_name, "
-                              "_dequeue_batch, _submit_batch, _size"),
-    "rollbar": ("==1.5.0", "rollbar_pending, rollbar_shutdown: rollbar.lib.thread_pool._pool"),
-    "aws-xray-sdk": ("==2.15.0", "close_udp_emitter, local_sampler_rules: UDPEmitter._socket, LocalSampler._rules"),
-    "opentelemetry-sdk": ("==1.45.1", "queued_spans: BatchSpanProcessor._batch_processor._queue"),
-    "opentelemetry-instrumentation-sqlalchemy": ("==0.66b1", "instrument_engine: EngineTracer, "
-                                                             "_before_cur_exec, _semconv"),
+    "watchtower": (">=3.4.0,<3.5", "bounded_cloudwatch_handler: CloudWatchLogHandler's _get_stream_name, "
+                                   "_dequeue_batch, _submit_batch, _size"),
+    "rollbar": (">=1.5.0,<1.6", "rollbar_pending, rollbar_shutdown: rollbar.lib.thread_pool._pool"),
+    "aws-xray-sdk": (">=2.15.0,<2.16", "close_udp_emitter, local_sampler_rules: UDPEmitter._socket, "
+                                       "LocalSampler._rules"),
+    # OpenTelemetry Python releases the SDK (1.x) and contrib (0.xb) together, a minor each month.
+    "opentelemetry-sdk": (">=1.45.1,<1.46", "queued_spans: BatchSpanProcessor._batch_processor._queue"),
+    "opentelemetry-instrumentation-sqlalchemy": (">=0.66b1,<0.67", "instrument_engine: EngineTracer, "
+                                                                    "_before_cur_exec, _semconv"),
 }
 
 
@@ -39,13 +44,13 @@ def installed_version(distribution):
 
 
 def version_problems():
-    """One line per installed distribution outside the versions its patches were checked against."""
+    """One line per installed distribution outside the range its patches hold for."""
     problems = []
     for distribution, (checked, patches) in CHECKED.items():
         version = installed_version(distribution)
         if version is None or version not in SpecifierSet(checked, prereleases=True):
             problems.append(f"{distribution} {version or 'is not installed'} is outside {distribution}{checked}, "
-                            f"the versions cruddur/telemetry/patches.py was checked against ({patches}); "
+                            f"the versions cruddur/telemetry/patches.py holds for ({patches}); "
                             f"install the pin from requirements.txt, or re-check the patch and widen its range")
     return problems
 
