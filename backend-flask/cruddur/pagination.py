@@ -44,10 +44,10 @@ class Page:
         self.after = after  # (created_at, id) of the last row already seen, or None
 
     @classmethod
-    def from_request(cls, default_limit=None):
+    def from_request(cls):
         config = current_app.config
         query = parse_query(PageQuery)
-        limit = min(query.limit or default_limit or config["PAGE_LIMIT_DEFAULT"], config["PAGE_LIMIT_MAX"])
+        limit = min(query.limit or config["PAGE_LIMIT_DEFAULT"], config["PAGE_LIMIT_MAX"])
         return cls(limit, decode_cursor(query.cursor))
 
     def apply(self, query, created_col, id_col, newest_first=True):
