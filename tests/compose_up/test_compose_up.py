@@ -269,6 +269,8 @@ def test_the_xray_rules_in_effect_are_the_committed_ones(stack):
 
 
 def test_stop_ends_every_container_within_its_grace_period_and_data_survive_down_and_up(stack):
+    """...and up again with CRUDDUR_XRAY_MODE=otel: the backend loads no X-Ray SDK, and the collector's
+    awsxray exporter (xray-otel.yml, xray-endpoint.yml) puts the request's segments in the local AWS."""
     headers = bearer(sign_in("bayko", url=stack.url))
     kept = unique("Survives down and up")
     with requests.Session() as session:
@@ -284,12 +286,31 @@ def test_stop_ends_every_container_within_its_grace_period_and_data_survive_down
         # 137 is SIGKILL: compose waited out the grace period and killed the container.
         assert state["ExitCode"] != 137 and not state["OOMKilled"], (container["Name"], state["ExitCode"])
     stack.down()  # keeps the named volume
+    stack.env["CRUDDUR_XRAY_MODE"] = "otel"
     stack.compose("up", "--detach", "--scale", "backend-flask=2")
     stack.wait_healthy()
     with requests.Session() as session:
-        feed = session.get(f"{stack.url}/api/activities/@bayko", timeout=10).json()["activities"]
+        feed = session.get(f"{stack.url}/api/activities/@bayko", timeout=10)
         home = session.get(f"{stack.url}/api/activities/home", params={"limit": 100}, timeout=10).json()
-    assert kept in [a["message"] for a in feed]
+    assert kept in [a["message"] for a in feed.json()["activities"]]
     assert stack.posted_in_browser in [a["message"] for a in home]
     assert stack.logs("migrate").count("seed skipped") >= 1  # the second migrate found the data
     print(f"docker compose stop took {stopped_in:.1f}s")
+
+    signals = [json.loads(line)["signals"] for line in stack.logs("backend-flask").splitlines()
+               if line.startswith("{") and '"signals"' in line]
+    assert signals and signals[-1]["xray"].startswith("otel ("), signals[-1:]
+    trace_id = feed.headers["traceresponse"].split("-")[1]
+    assert feed.headers["X-Amzn-Trace-Id"] == f"Root={xray_id(trace_id)}"
+
+    def made_by_the_collector():
+        documents = _xray_segments(stack, trace_id)
+        names = {d["name"] for d in documents}
+        return documents if {"backend-flask", "user_activities"} <= names else None
+
+    documents = wait_until(made_by_the_collector, timeout=60, interval=0.5)
+    assert documents, stack.logs("otel-collector")[-3000:]
+    [segment] = [d for d in documents if d["name"] == "backend-flask"]
+    assert segment["aws"]["xray"]["sdk"] == "opentelemetry for python"  # the exporter's, not the X-Ray SDK's
+    [service] = [d for d in documents if d["name"] == "user_activities"]
+    assert service["parent_id"] == segment["id"] and service["annotations"]["app.user_handle"] == "bayko"
