@@ -5,8 +5,9 @@ the declaration on the view (`view.operation`) for openapi.py to publish.
     @bp.post("/<activity_uuid>/reply")
     @login_required
     @operation("Reply to a live crud", schemas.Activity, status=201, body=ReplyBody, errors=(404,))
-    def reply(activity_uuid, body): ...
+    def reply(activity_uuid: Uuid, body): ...
 
+- path arguments: the type the view gives each documents it (`Uuid`, `Handle`); untyped is text.
 - `body`: a model from validation.py; the view gets `body=` (400, 413 and 422 are then documented).
 - `query`: a query model from validation.py; the view gets `query=` (400 and 422).
 - `paged`: the view gets `page=` (pagination.Page: `limit` and `cursor`) and returns
@@ -16,7 +17,9 @@ the declaration on the view (`view.operation`) for openapi.py to publish.
   A view may return `(result, status)` to answer another documented status, as the health check does.
 - `errors`: statuses only the view knows it answers (404, or 401 for bad credentials); the rest
   follow from the declaration, the view's auth (auth.py) and the rate limits (security.py).
-- `database=False` for the views that never touch the database (no 503)."""
+- `database=False` for the views that never touch the database (no 503).
+
+A view that serves a file a page loads is declared `@page_file` instead: the document leaves it out."""
 import functools
 from dataclasses import dataclass, field
 

@@ -1,7 +1,7 @@
 """Blueprints named by resource."""
-from . import activities, auth, general, messages, users
+from . import activities, auth, docs, general, messages, users
 
 
 def init_app(app):
-    for module in (general, auth, activities, users, messages):
+    for module in (general, docs, auth, activities, users, messages):
         app.register_blueprint(module.bp)
