@@ -23,19 +23,19 @@ TREES = st.lists(st.tuples(st.integers(-600, 600),  # expiry, minutes from now
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def app(request, seeded_database_url):
-    app = make_app(seeded_database_url(request.param), seed=False)
-    yield app
-    with app.app_context():
+def unseeded_app(request, seeded_database_url):
+    unseeded_app = make_app(seeded_database_url(request.param), seed=False)
+    yield unseeded_app
+    with unseeded_app.app_context():
         db.engine.dispose()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(trees=TREES, grace_minutes=st.integers(0, 300), batch_size=st.integers(1, 4))
-def test_exactly_the_cruds_expired_beyond_grace_go(app, trees, grace_minutes, batch_size):
+def test_exactly_the_cruds_expired_beyond_grace_go(unseeded_app, trees, grace_minutes, batch_size):
     now = datetime.now(UTC).replace(microsecond=0)
     cutoff = now - timedelta(minutes=grace_minutes)
-    with app.app_context():
+    with unseeded_app.app_context():
         with db.engine.begin() as conn:
             conn.execute(delete(Notification.__table__))
             conn.execute(delete(ACTIVITIES))
@@ -51,12 +51,12 @@ def test_exactly_the_cruds_expired_beyond_grace_go(app, trees, grace_minutes, ba
     assert totals.cruds == sum(1 for expires, _ in built if expires <= cutoff)
 
 
-def test_a_reply_to_a_crud_purged_while_it_is_being_posted_is_a_clean_404(app):
-    client = app.test_client()
+def test_a_reply_to_a_crud_purged_while_it_is_being_posted_is_a_clean_404(unseeded_app):
+    client = unseeded_app.test_client()
     headers = bearer(sign_in("andrewbrown", http=client))
     crud = client.post("/api/activities", json={"message": "about to go", "ttl": "1-hour"}, headers=headers)
     parent_uuid = crud.get_json()["uuid"]
-    other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    other = create_engine(unseeded_app.config["SQLALCHEMY_DATABASE_URI"])
 
     def purge_first(conn, cursor, statement, parameters, context, executemany):
         # The reply has read its live parent; the purge deletes it before the reply is counted.
@@ -66,7 +66,7 @@ def test_a_reply_to_a_crud_purged_while_it_is_being_posted_is_a_clean_404(app):
                 purger.execute(delete(ACTIVITIES).where(ACTIVITIES.c.uuid == parent_uuid))
 
     fired = []
-    with app.app_context():
+    with unseeded_app.app_context():
         event.listen(db.engine, "before_cursor_execute", purge_first)
         try:
             response = client.post(f"/api/activities/{parent_uuid}/reply", json={"message": "too late"},

@@ -1,4 +1,4 @@
-"""Fixtures for the security tests: an in-process app on a fresh seeded database, signed-in
+"""Fixtures for the security tests: an in-process app on a fresh seeded database (`seeded_app`), signed-in
 clients; `sign_in`, `receivers` and `start_server` come from tests/conftest.py."""
 import pytest
 
@@ -13,13 +13,13 @@ def app_factory():
 
 
 @pytest.fixture(scope="module")
-def app(new_database_url):
-    app = make_app(new_database_url("sqlite"))
-    yield app
-    with app.app_context():
+def seeded_app(new_database_url):
+    seeded_app = make_app(new_database_url("sqlite"))
+    yield seeded_app
+    with seeded_app.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def client(seeded_app):
+    return seeded_app.test_client()

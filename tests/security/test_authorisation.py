@@ -81,8 +81,9 @@ CASES = {
 }
 
 
-def test_every_private_route_has_a_case(app):
-    assert set(CASES) == {endpoint for endpoint, (_, auth) in openapi.operations(app).items() if auth == "required"}
+def test_every_private_route_has_a_case(seeded_app):
+    operations = openapi.operations(seeded_app)
+    assert set(CASES) == {endpoint for endpoint, (_, auth) in operations.items() if auth == "required"}
 
 
 @pytest.mark.parametrize("endpoint", CASES)
@@ -90,8 +91,8 @@ def test_private_route_with_another_users_token(endpoint, andrew, garek, group_u
     CASES[endpoint](andrew, garek, group_uuid)
 
 
-def test_no_response_carries_an_email_or_a_password_hash(app, client, sign_in, group_uuid):
-    with app.app_context():
+def test_no_response_carries_an_email_or_a_password_hash(seeded_app, client, sign_in, group_uuid):
+    with seeded_app.app_context():
         emails = set(db.session.scalars(select(User.email)))
     assert emails
     crud = client.get("/api/activities/home").get_json()[0]

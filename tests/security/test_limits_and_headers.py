@@ -165,8 +165,8 @@ def test_authenticated_and_token_bearing_responses_are_not_cached(client, sign_i
         assert api.get(path).headers["Cache-Control"] == "no-store"
 
 
-def test_cors_allows_only_the_frontend(app, client):
-    allowed = app.config["FRONTEND_URL"]
+def test_cors_allows_only_the_frontend(seeded_app, client):
+    allowed = seeded_app.config["FRONTEND_URL"]
     ok = client.options("/api/activities/home", headers={"Origin": allowed, "Access-Control-Request-Method": "GET"})
     assert ok.headers["Access-Control-Allow-Origin"] == allowed
     evil = client.get("/api/activities/home", headers={"Origin": "https://evil.example"})

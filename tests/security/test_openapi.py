@@ -9,8 +9,8 @@ from cruddur.schemas import RESPONSE_MODELS
 
 
 @pytest.fixture(scope="module")
-def document(app):
-    response = app.test_client().get("/api/openapi.json")
+def document(seeded_app):
+    response = seeded_app.test_client().get("/api/openapi.json")
     assert response.status_code == 200
     return response.get_json()
 
@@ -29,11 +29,11 @@ def test_the_document_is_valid_openapi_3_1(document):
     validate(document)
 
 
-def test_every_route_is_documented_and_nothing_else(app, document):
-    routes = _routes(app)
+def test_every_route_is_documented_and_nothing_else(seeded_app, document):
+    routes = _routes(seeded_app)
     assert set(routes) == _documented(document)
-    assert openapi.undeclared(app) == [], "a view without an @operation declaration"
-    assert set(routes.values()) == set(openapi.operations(app))
+    assert openapi.undeclared(seeded_app) == [], "a view without an @operation declaration"
+    assert set(routes.values()) == set(openapi.operations(seeded_app))
     assert len(routes) >= 16
 
 
@@ -46,13 +46,13 @@ def test_a_route_without_a_declaration_fails_the_check(new_database_url):
     assert "/api/undeclared" not in openapi.build(app)["paths"]
 
 
-def test_every_path_argument_has_a_declared_schema(app):
-    arguments = {a for rule, _ in openapi.documented_rules(app) for a in rule.arguments}
+def test_every_path_argument_has_a_declared_schema(seeded_app):
+    arguments = {a for rule, _ in openapi.documented_rules(seeded_app) for a in rule.arguments}
     assert arguments == set(PATH_PARAMS)
 
 
-def test_the_served_document_is_the_built_one(app, document):
-    assert document == openapi.build(app)
+def test_the_served_document_is_the_built_one(seeded_app, document):
+    assert document == openapi.build(seeded_app)
 
 
 @pytest.mark.parametrize("model", REQUEST_MODELS, ids=lambda m: m.__name__)

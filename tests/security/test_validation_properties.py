@@ -51,23 +51,23 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
 
 
 @pytest.fixture(scope="module")
-def app(app_factory, module_database_url):
-    app = app_factory(module_database_url, SIGNIN_LIMIT_PER_ACCOUNT=UNLIMITED,
+def unlimited_app(app_factory, module_database_url):
+    unlimited_app = app_factory(module_database_url, SIGNIN_LIMIT_PER_ACCOUNT=UNLIMITED,
                       SIGNIN_LIMIT_PER_ADDRESS=UNLIMITED, SIGNUP_LIMIT_PER_ADDRESS=UNLIMITED,
                       WRITE_LIMIT_PER_USER=UNLIMITED)
-    yield app
-    with app.app_context():
+    yield unlimited_app
+    with unlimited_app.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def api(app):
-    client = app.test_client()
+def api(unlimited_app):
+    client = unlimited_app.test_client()
     auth = bearer(sign_in("andrewbrown", http=client))
     crud = next(a["uuid"] for a in client.get("/api/activities/home").get_json() if a["handle"] == "andrewbrown")
     group = client.get("/api/message_groups", headers=auth).get_json()[0]["uuid"]
     declared = {(path, method.upper()): {int(s) for s in op["responses"]}
-                for path, ops in openapi.document(app)["paths"].items() for method, op in ops.items()}
+                for path, ops in openapi.document(unlimited_app)["paths"].items() for method, op in ops.items()}
     return {"client": client, "auth": auth, "crud": crud, "group": group, "declared": declared}
 
 
@@ -220,13 +220,13 @@ class Probe(Body):
     ({"count": 1.5, "custom": 3}, 400, ["count_invalid_type", "custom_invalid_type"]),
     ({"plain": "bad", "count": None}, 400, ["count_invalid_type"]),  # a type error wins
 ])
-def test_errors_are_classified_by_their_pydantic_type(app, body, status, codes):
-    with app.test_request_context(json=body), pytest.raises(ApiError) as raised:
+def test_errors_are_classified_by_their_pydantic_type(unlimited_app, body, status, codes):
+    with unlimited_app.test_request_context(json=body), pytest.raises(ApiError) as raised:
         validation.parse(Probe)
     assert (raised.value.status, raised.value.codes) == (status, codes)
 
 
-def test_a_query_validator_error_is_422_and_a_type_error_400(app):
+def test_a_query_validator_error_is_422_and_a_type_error_400(unlimited_app):
     class Probe(validation.Query):
         number: int = 0
         word: str = ""
@@ -238,9 +238,9 @@ def test_a_query_validator_error_is_422_and_a_type_error_400(app):
                 raise ValueError("no")
             return v
 
-    with app.test_request_context("/?word=bad"), pytest.raises(ApiError) as raised:
+    with unlimited_app.test_request_context("/?word=bad"), pytest.raises(ApiError) as raised:
         validation.parse_query(Probe)
     assert (raised.value.status, raised.value.codes) == (422, ["word_invalid"])
-    with app.test_request_context("/?number=x&word=bad"), pytest.raises(ApiError) as raised:
+    with unlimited_app.test_request_context("/?number=x&word=bad"), pytest.raises(ApiError) as raised:
         validation.parse_query(Probe)
     assert (raised.value.status, raised.value.codes) == (400, ["number_invalid"])
