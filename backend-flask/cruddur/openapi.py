@@ -78,10 +78,15 @@ def request_models(app):
     return _unique(spec.body for spec, _ in operations(app).values() if spec.body is not None)
 
 
+def _model_of(shape):
+    """A response shape's model: the shape itself, or a list's item model."""
+    return typing.get_args(shape)[0] if typing.get_origin(shape) is list else shape
+
+
 def response_models(app):
-    """The models the views answer with (a list's item model), and the error envelope."""
-    shapes = (spec.response for spec, _ in operations(app).values() if spec.serializes)
-    return _unique([schemas.Errors, *(typing.get_args(s)[0] if typing.get_origin(s) is list else s for s in shapes)])
+    """The models the views answer with, and the error envelope."""
+    return _unique([schemas.Errors, *(_model_of(spec.response) for spec, _ in operations(app).values()
+                                      if spec.serializes)])
 
 
 def path_schema(view, argument):
@@ -101,9 +106,8 @@ def _ref(model):
 
 
 def _schema_of(shape):
-    if getattr(shape, "__origin__", None) is list:
-        return {"type": "array", "items": _ref(shape.__args__[0])}
-    return _ref(shape)
+    ref = _ref(_model_of(shape))
+    return {"type": "array", "items": ref} if typing.get_origin(shape) is list else ref
 
 
 def error_statuses(endpoint, spec, auth_mode, path_args):
