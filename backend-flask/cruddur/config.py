@@ -63,7 +63,7 @@ ENV_VARS = (
     ("CRUDDUR_LOCAL_AWS_URL", "", "a local AWS endpoint (moto) for CloudWatch Logs, used only while AWS_ACCESS_KEY_ID "
                                   "and AWS_ENDPOINT_URL are both unset (docker compose sets it)"),
     ("ROLLBAR_ACCESS_TOKEN", "", "Rollbar server token; errors report when set"),
-    ("ROLLBAR_ENVIRONMENT", "development", "Rollbar environment"),
+    ("ROLLBAR_ENVIRONMENT", "", "Rollbar environment; unset: CRUDDUR_ENV, the spans' deployment.environment.name"),
     ("ROLLBAR_ENDPOINT", "https://api.rollbar.com/api/1/", "Rollbar API base"),
     ("CRUDDUR_LOCAL_ROLLBAR_URL", "", "a local Rollbar sink's API base, used only while ROLLBAR_ACCESS_TOKEN "
                                       "is unset (docker compose sets it)"),

@@ -2,7 +2,7 @@
 names (OTEL_SEMCONV_STABILITY_OPT_IN, default http,database) and not the legacy ones, on both
 databases; the resource carries service.version, deployment.environment.name, a service.instance.id
 per gunicorn worker and the operator's OTEL_RESOURCE_ATTRIBUTES; the X-Ray segment mirrors the
-version and environment, and Rollbar's code_version is the same version."""
+version and environment, and Rollbar's code_version and environment are the same ones."""
 import json
 import re
 import subprocess
@@ -37,6 +37,7 @@ def _trace_id(response):
 @pytest.fixture(scope="module")
 def server(module_database_url, receivers, start_server):
     env = signals_env(module_database_url, receivers, CRUDDUR_VERSION=VERSION, CRUDDUR_ENV="production",
+                      ROLLBAR_ENVIRONMENT="",  # unset: Rollbar takes CRUDDUR_ENV
                       OTEL_RESOURCE_ATTRIBUTES=OPERATOR_ATTRIBUTES,
                       # process.pid on the resource: which worker sent a span.
                       OTEL_EXPERIMENTAL_RESOURCE_DETECTORS="otel,process")
@@ -149,6 +150,7 @@ def test_the_xray_segment_and_rollbar_name_the_same_version_and_environment(serv
     items = wait_until(lambda: [i for i in receivers["rollbar"].items()
                                 if i["data"].get("custom", {}).get("trace_id") == _trace_id(response)])
     assert items and items[0]["data"]["code_version"] == VERSION
+    assert items[0]["data"]["environment"] == "production"
 
 
 # Three apps in one process, after the instrumentations already read an empty environment: each app's

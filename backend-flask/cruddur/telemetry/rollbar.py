@@ -131,7 +131,7 @@ def init_app(app):
                     "so every app in this process now reports there", extra={"endpoint": endpoint})
     rollbar.init(
         token,
-        environment=config["ROLLBAR_ENVIRONMENT"],
+        environment=config["ROLLBAR_ENVIRONMENT"] or config["ENV"],  # the resource's deployment.environment.name
         endpoint=endpoint,
         handler="thread_pool",
         thread_pool_workers=2,
