@@ -33,10 +33,12 @@ export const queries = {
   search: (term) => pagedList(['activities', 'search', term], () => activities.search(term)),
   userFeed: (handle, viewer) =>
     pagedList(['activities', 'user', handle, viewer], () => activities.byHandle(handle), 'activities'),
-  activity: (handle, uuid) => pagedList(['activities', 'show', handle, uuid], () => activities.show(handle, uuid), 'replies'),
+  activity: (handle, uuid) =>
+    pagedList(['activities', 'show', handle, uuid], () => activities.show(handle, uuid), 'replies'),
   messageGroups: (viewer) => pagedList(['message_groups', viewer], messages.groups),
   messages: (groupUuid, viewer) => pagedList(['messages', groupUuid, viewer], () => messages.inGroup(groupUuid)),
-  userShort: (handle) => queryOptions({ queryKey: ['users', handle, 'short'], queryFn: async () => (await users.short(handle)).data }),
+  userShort: (handle) =>
+    queryOptions({ queryKey: ['users', handle, 'short'], queryFn: async () => (await users.short(handle)).data }),
 };
 
 // What a sent crud, reply or message makes stale: the lists that may show it.

@@ -1,5 +1,5 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { fireEvent, render, screen, within } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/client.js';
@@ -57,7 +57,7 @@ describe('one text form', () => {
     await user.type(within(shown).getByLabelText('Text'), 'Hi there');
     expect(within(shown).getByTestId('counter')).toHaveTextContent('-3');
     await user.click(within(shown).getByRole('button', { name: 'Go' }));
-    await vi.waitFor(() => expect(onSent).toHaveBeenCalledWith({ uuid: 'new', message: 'Hi there' }));
+    await waitFor(() => expect(onSent).toHaveBeenCalledWith({ uuid: 'new', message: 'Hi there' }));
     expect(send.mock.calls[0][0]).toEqual({ message: 'Hi there' });
     expect(within(shown).getByLabelText('Text')).toHaveValue('');
   });
@@ -76,7 +76,7 @@ describe('one text form', () => {
     await user.type(within(shown).getByLabelText('Text'), 'Hello');
     await user.selectOptions(select, '5-hours');
     await user.click(within(shown).getByRole('button', { name: 'Go' }));
-    await vi.waitFor(() => expect(send).toHaveBeenCalled());
+    await waitFor(() => expect(send).toHaveBeenCalled());
     expect(send.mock.calls[0][0]).toEqual({ message: 'Hello', ttl: '5-hours' });
   });
 
@@ -155,7 +155,7 @@ describe('crud form', () => {
     answer = () => HttpResponse.json({ errors: ['internal_error'] }, { status: 500 });
     await user.click(within(form()).getByRole('button', { name: 'Crud' }));
     await within(form()).findByRole('alert');
-    await vi.waitFor(() => expect(within(form()).queryByRole('link', { name: traceId })).not.toBeInTheDocument());
+    await waitFor(() => expect(within(form()).queryByRole('link', { name: traceId })).not.toBeInTheDocument());
   });
 
   it('posts message, ttl and bearer token, then shows the crud first', async () => {

@@ -27,9 +27,11 @@ function Activity({ handle, uuid }) {
   const replies = list.data?.items ?? [];
 
   function replied(parent, reply) {
-    editPages(queryClient, thread, editPayload(countReply));
-    // The newest reply comes last; while pages remain, it arrives with the last one.
-    if (!list.hasNextPage) editPages(queryClient, thread, appendItem(reply));
+    editPages(queryClient, thread, (pages) => {
+      const counted = editPayload(countReply)(pages);
+      // The newest reply comes last; while pages remain, it arrives with the last one.
+      return list.hasNextPage ? counted : appendItem(reply)(counted);
+    });
   }
 
   if (list.error?.status === 404) return <NotFoundPage what="That crud (it may have expired)" />;

@@ -15,10 +15,10 @@ export default function MessageGroupPage() {
   const groups = useMessageGroups();
   const conversation = queries.messages(uuid, user?.handle ?? null);
   const list = useInfiniteQuery(conversation);
-  const sent = list.data?.items ?? [];
+  const inGroup = list.data?.items ?? [];
   // The other member: from the group list, or from their messages here.
   const other =
-    groups.list.data?.items.find((g) => g.uuid === uuid) ?? sent.find((m) => m.handle !== user?.handle);
+    groups.list.data?.items.find((g) => g.uuid === uuid) ?? inGroup.find((m) => m.handle !== user?.handle);
 
   function added(message) {
     editPages(queryClient, conversation, appendItem(message));
@@ -32,7 +32,7 @@ export default function MessageGroupPage() {
       <ErrorList error={list.error} />
       {!list.error && (
         <>
-          <MessageList messages={sent} />
+          <MessageList messages={inGroup} />
           <LoadMore list={list} />
           <TextForm {...messageForm({ message_group_uuid: uuid })} onSent={added} />
         </>

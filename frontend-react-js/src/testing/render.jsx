@@ -1,15 +1,16 @@
 import { render } from '@testing-library/react';
-import { useEffect } from 'react';
+import { useLayoutEffect } from 'react';
 import userEvent from '@testing-library/user-event';
 import { MemoryRouter, useLocation } from 'react-router-dom';
 import { AppProviders, AppRoutes } from '../App.jsx';
 import { makeQueryClient } from '../api/queryClient.js';
 import { andrew } from './fixtures.js';
 
-// Reports the router's location to the test after each change.
+// Reports the router's location to the test after each change: in the commit that renders it (a layout
+// effect), so a test that found the new page's content never reads the previous location.
 function LocationProbe({ onChange }) {
   const location = useLocation();
-  useEffect(() => onChange(location), [location, onChange]);
+  useLayoutEffect(() => onChange(location), [location, onChange]);
   return null;
 }
 
