@@ -3,9 +3,8 @@ import { useState } from 'react';
 import { activities, messages } from '../api/cruddur.js';
 import { touchedBy } from '../api/queries.js';
 import apiRules from '../api/rules.generated.json';
-import { traceIdOf } from '../lib/errors.js';
 import CharacterCounter from './CharacterCounter.jsx';
-import ErrorList, { errorsOf } from './ErrorList.jsx';
+import ErrorList from './ErrorList.jsx';
 
 // The expiry a new crud starts with: the form's choice, one of the API's (a test checks).
 export const DEFAULT_TTL = '7-days';
@@ -66,11 +65,7 @@ export default function TextForm({ className, name, label, fieldId, placeholder,
           {submitLabel}
         </button>
       </div>
-      <ErrorList
-        errors={sending.error ? errorsOf(sending.error) : []}
-        context={{ max }}
-        traceId={traceIdOf(sending.error)}
-      />
+      <ErrorList error={sending.error} context={{ max }} />
     </form>
   );
 }
