@@ -98,7 +98,7 @@ def page(browser, stack):
 
 
 @pytest.fixture
-def sign_in(page):
+def sign_in_browser(page):
     def as_user(login="andrewbrown", password=DEMO_PASSWORD):
         page.goto("/signin")
         page.get_by_label("Handle or email").fill(login)

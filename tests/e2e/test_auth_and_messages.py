@@ -44,8 +44,8 @@ def test_sign_up_then_post(page):
     expect(page.get_by_text("0 cruds")).to_be_visible()
 
 
-def test_open_the_andrewbrown_bayko_conversation_and_send_a_message(page, sign_in):
-    sign_in("andrewbrown")
+def test_open_the_andrewbrown_bayko_conversation_and_send_a_message(page, sign_in_browser):
+    sign_in_browser("andrewbrown")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Messages").click()
     conversation = page.get_by_role("region", name="Conversations").get_by_role("link", name=re.compile("@bayko"))
     conversation.click()
@@ -63,8 +63,8 @@ def test_open_the_andrewbrown_bayko_conversation_and_send_a_message(page, sign_i
     expect(page.get_by_role("list", name="Messages").locator(".message-item").last).to_contain_text(text)
 
 
-def test_start_a_conversation_from_a_profile(page, sign_in):
-    sign_in("andrewbrown")
+def test_start_a_conversation_from_a_profile(page, sign_in_browser):
+    sign_in_browser("andrewbrown")
     page.goto("/@worf")
     page.get_by_role("link", name="Message", exact=True).click()
     expect(page).to_have_url(re.compile(r"/messages/new/worf$"))

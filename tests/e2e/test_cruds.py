@@ -5,6 +5,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from cruddur.seed import CRUDS
+from cruddur.validation import CRUD_MAX
 
 from .actions import first_message, post_crud, unique
 
@@ -18,8 +19,8 @@ def test_readme_screenshot_shows_the_seeded_demo_data_only(home_screenshot):
     assert Path(home_screenshot["path"]).read_bytes().startswith(b"\x89PNG")
 
 
-def test_signed_in_crud_appears_first_on_home_and_on_the_profile(page, sign_in):
-    sign_in("andrewbrown")
+def test_signed_in_crud_appears_first_on_home_and_on_the_profile(page, sign_in_browser):
+    sign_in_browser("andrewbrown")
     message = unique("Hello from the browser")
     form = post_crud(page, message)
     expect(form.get_by_label("Crud")).to_have_value("")
@@ -37,8 +38,8 @@ def test_signed_in_crud_appears_first_on_home_and_on_the_profile(page, sign_in):
     expect(first_message(page)).to_have_text(message)
 
 
-def test_reply_changes_the_count(page, sign_in):
-    sign_in("andrewbrown")
+def test_reply_changes_the_count(page, sign_in_browser):
+    sign_in_browser("andrewbrown")
     message = unique("Reply to me")
     post_crud(page, message)
     item = page.locator(".activity-feed > .activity-item").filter(has_text=message)
@@ -64,17 +65,17 @@ def test_reply_changes_the_count(page, sign_in):
     expect(item.get_by_test_id("replies-count").first).to_have_text("1")
 
 
-def test_a_281_character_crud_shows_the_validation_error(page, sign_in):
-    sign_in("andrewbrown")
+def test_a_crud_one_character_too_long_shows_the_validation_error(page, sign_in_browser):
+    sign_in_browser("andrewbrown")
     form = page.get_by_role("form", name="New crud")
-    too_long = "x" * 281
+    too_long = "x" * (CRUD_MAX + 1)
     form.get_by_label("Crud").fill(too_long)
     expect(form.get_by_test_id("counter")).to_have_text("-1")
     expect(form.get_by_test_id("counter")).to_have_class(re.compile("counter-over"))
 
     form.get_by_role("button", name="Crud").click()
     error = form.get_by_role("alert").locator("[data-code='message_exceed_max_chars']")
-    expect(error).to_have_text("Keep it to 280 characters or fewer.")
+    expect(error).to_have_text(f"Keep it to {CRUD_MAX} characters or fewer.")
     expect(form.get_by_label("Crud")).to_have_value(too_long)
 
     page.reload()
@@ -82,8 +83,8 @@ def test_a_281_character_crud_shows_the_validation_error(page, sign_in):
     expect(page.get_by_text(too_long)).to_have_count(0)
 
 
-def test_markup_in_a_crud_is_shown_as_text(page, sign_in):
-    sign_in("andrewbrown")
+def test_markup_in_a_crud_is_shown_as_text(page, sign_in_browser):
+    sign_in_browser("andrewbrown")
     message = unique('<img src=x onerror="document.body.dataset.pwned=1"><b>bold</b>')
     post_crud(page, message)
     expect(first_message(page)).to_have_text(message)

@@ -6,8 +6,8 @@ from testkit.receivers import wait_until
 from .actions import post_crud
 
 
-def test_backend_server_span_joins_the_browser_trace(page, sign_in, receivers):
-    sign_in("andrewbrown")
+def test_backend_server_span_joins_the_browser_trace(page, sign_in_browser, receivers):
+    sign_in_browser("andrewbrown")
     with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/api/activities")) as posted:
         post_crud(page, f"Traced crud {uuid.uuid4().hex[:8]}")
     traceparent = posted.value.all_headers()["traceparent"]
@@ -25,11 +25,11 @@ def test_backend_server_span_joins_the_browser_trace(page, sign_in, receivers):
     assert browser_spans[0]["resource"]["service.name"] == "frontend-react-js"
 
 
-def test_the_span_of_a_click_that_reloads_the_page_is_still_exported(page, sign_in, receivers):
+def test_the_span_of_a_click_that_reloads_the_page_is_still_exported(page, sign_in_browser, receivers):
     """The browser batches its spans for 5 s; a reload inside that delay must not drop the POST's
     span with the page. The web SDK's BatchSpanProcessor sends its batch when the page is hidden
     or unloaded (keepalive fetch), which Cruddur relies on and leaves on."""
-    sign_in("andrewbrown")
+    sign_in_browser("andrewbrown")
     with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/api/activities")) as posted:
         post_crud(page, f"Reloaded at once {uuid.uuid4().hex[:8]}")
     # The fetch instrumentation ends a request's span once the browser has its resource timing
