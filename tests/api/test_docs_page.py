@@ -23,7 +23,8 @@ class Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self._tag = tag
-        self.attributes.update({f"{tag}#{attrs['id']}": attrs} if "id" in attrs else {})
+        if "id" in attrs:
+            self.attributes[f"{tag}#{attrs['id']}"] = attrs
         if tag == "script" and "src" in attrs:
             self.loads.append(attrs["src"])
         elif tag == "link":
