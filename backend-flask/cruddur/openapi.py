@@ -6,7 +6,6 @@ of its path arguments (`def show(handle: Handle, activity_uuid: Uuid, page)`; pl
 untyped), the auth decorators (auth.py: `view.auth`) and the rate limits (security.py). Schemas
 are the body models (validation.py) and response models (schemas.py) those declarations name:
 nothing is listed by hand, so a new route needs only its own declaration."""
-import functools
 import typing
 
 from pydantic import ValidationError
@@ -219,27 +218,3 @@ def document(app):
     if "cruddur_openapi" not in app.extensions:
         app.extensions["cruddur_openapi"] = build(app)
     return app.extensions["cruddur_openapi"]
-
-
-@functools.cache
-def _routes_only():
-    """Cruddur's routes on a bare Flask app: their declarations, without configuration or a database."""
-    from flask import Flask
-
-    from . import routes
-
-    app = Flask(__name__, static_folder=None)
-    routes.init_app(app)
-    return app
-
-
-def __getattr__(name):
-    """`REQUEST_MODELS` and `PATH_PARAMS` as tests/security/test_openapi.py imports them, now derived from
-    the routes' declarations like everything above; request_models(app) and path_schema() are the API."""
-    app = _routes_only()
-    if name == "REQUEST_MODELS":
-        return request_models(app)
-    if name == "PATH_PARAMS":
-        return {a: path_schema(app.view_functions[r.endpoint], a)
-                for r, _ in documented_rules(app) for a in r.arguments}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -124,13 +124,3 @@ def to_json(shape, value):
     body = adapter(shape).dump_json(value, ensure_ascii=True, exclude_unset=True)
     # pydantic leaves DEL as it is where Python's json escapes it; it only ever occurs inside a string.
     return body.replace(b"\x7f", b"\\u007f") + b"\n"
-
-
-def __getattr__(name):
-    """`RESPONSE_MODELS` as tests/security/test_openapi.py imports it: the models the routes declare
-    (openapi.response_models), no longer a list kept here."""
-    if name == "RESPONSE_MODELS":
-        from . import openapi
-
-        return openapi.response_models(openapi._routes_only())
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

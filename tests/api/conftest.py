@@ -12,16 +12,16 @@ TABLES = ("notifications", "messages", "message_group_members", "message_group_p
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    app = make_app(database_url, seed=False)  # `demo_data` seeds before each test
-    yield app
-    with app.app_context():
+def api_app(database_url):
+    api_app = make_app(database_url, seed=False)  # `demo_data` seeds before each test
+    yield api_app
+    with api_app.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
-def demo_data(app):
-    with app.app_context():
+def demo_data(api_app):
+    with api_app.app_context():
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         else:
@@ -34,8 +34,8 @@ def demo_data(app):
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def client(api_app):
+    return api_app.test_client()
 
 
 @pytest.fixture
@@ -49,10 +49,10 @@ def andrew(sign_in):
 
 
 @pytest.fixture
-def expire(app):
+def expire(api_app):
     """Move an activity's expiry into the past, as time passing would."""
     def move(activity_uuid):
-        with app.app_context():
+        with api_app.app_context():
             db.session.execute(text("UPDATE activities SET expires_at = :past WHERE uuid = :uuid"),
                                {"past": "2000-01-01 00:00:00+00:00" if db.engine.dialect.name == "postgresql"
                                 else "2000-01-01 00:00:00.000000", "uuid": activity_uuid})

@@ -130,7 +130,7 @@ def test_pagination_follows_link_headers_without_gaps(anon, andrew):
     assert seen == [a["uuid"] for a in anon.get("/api/activities/home?limit=100").get_json()]
 
 
-def test_limit_is_capped_and_checked(anon, app):
+def test_limit_is_capped_and_checked(anon, api_app):
     assert anon.get("/api/activities/home?limit=100000").status_code == 200
     assert error_codes(anon.get("/api/activities/home?limit=zero")) == ["limit_invalid"]
     assert anon.get("/api/activities/home?limit=0").status_code == 400

@@ -55,24 +55,24 @@ def test_private_routes_need_a_token(anon, method, path):
     assert error_codes(response) == ["authentication_required"]
 
 
-def _token(app, **claims):
+def _token(api_app, **claims):
     now = datetime.now(UTC)
     base = {"iss": "cruddur", "sub": "x", "handle": "andrewbrown", "iat": now, "exp": now + timedelta(hours=1)}
-    return jwt.encode({**base, **claims}, app.config["SECRET_KEY"], algorithm="HS256")
+    return jwt.encode({**base, **claims}, api_app.config["SECRET_KEY"], algorithm="HS256")
 
 
 @pytest.mark.parametrize("make_token,code", [
-    (lambda app: _token(app, exp=datetime.now(UTC) - timedelta(seconds=5)), "token_expired"),
-    (lambda app: jwt.encode({"sub": "x", "iss": "cruddur", "iat": 1, "exp": 9e9},
+    (lambda api_app: _token(api_app, exp=datetime.now(UTC) - timedelta(seconds=5)), "token_expired"),
+    (lambda api_app: jwt.encode({"sub": "x", "iss": "cruddur", "iat": 1, "exp": 9e9},
                             "another-cruddur-key-of-at-least-32-bytes", "HS256"),
      "token_invalid"),
-    (lambda app: _token(app, iss="someone-else"), "token_invalid"),
-    (lambda app: "not-a-jwt", "token_invalid"),
-    (lambda app: jwt.encode({"sub": "x", "iss": "cruddur", "iat": 1, "exp": 9e9}, None, "none"),
+    (lambda api_app: _token(api_app, iss="someone-else"), "token_invalid"),
+    (lambda api_app: "not-a-jwt", "token_invalid"),
+    (lambda api_app: jwt.encode({"sub": "x", "iss": "cruddur", "iat": 1, "exp": 9e9}, None, "none"),
      "token_invalid"),
 ])
-def test_bad_tokens_are_401(app, client, make_token, code):
-    response = client.get("/api/message_groups", headers={"Authorization": f"Bearer {make_token(app)}"})
+def test_bad_tokens_are_401(api_app, client, make_token, code):
+    response = client.get("/api/message_groups", headers={"Authorization": f"Bearer {make_token(api_app)}"})
     assert response.status_code == 401
     assert error_codes(response) == [code]
 

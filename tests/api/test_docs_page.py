@@ -41,7 +41,7 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def app(new_database_url):
+def docs_app(new_database_url):
     """One app on an empty database (nothing here reads one), in place of one per database."""
     return create_app({"SQLALCHEMY_DATABASE_URI": new_database_url("sqlite")})
 
@@ -88,8 +88,8 @@ def test_the_page_policy_allows_this_origin_only(docs):
     assert docs.headers["X-Frame-Options"] == "DENY"
 
 
-def test_the_page_is_documented_and_its_files_are_not(app):
-    document = openapi.document(app)
+def test_the_page_is_documented_and_its_files_are_not(docs_app):
+    document = openapi.document(docs_app)
     page = document["paths"]["/api/docs"]["get"]
     assert list(page["responses"]["200"]["content"]) == ["text/html"]
     assert not [path for path in document["paths"] if path.startswith("/api/docs/")]

@@ -188,9 +188,9 @@ def test_an_all_zero_traceparent_gets_a_fresh_id(apps, access_lines):
     assert found == line["trace_id"] != "0" * 32
 
 
-def test_without_a_trace_id_the_key_is_left_out(app):
+def test_without_a_trace_id_the_key_is_left_out(api_app):
     """Outside a request there is no trace id: the body has no `trace_id` (never null, never zeros)."""
-    with app.app_context():
+    with api_app.app_context():
         response = error_response(404, ["not_found"])
     assert body_of(response) == {"errors": ["not_found"]}
     assert "traceresponse" not in response.headers

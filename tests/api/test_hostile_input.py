@@ -148,8 +148,8 @@ def test_search_still_treats_wildcards_literally(andrew, anon):
     assert anon.get("/api/activities/search", query_string={"term": "100_"}).get_json() == []
 
 
-def test_search_is_served_by_an_index_on_postgresql(app):
-    with app.app_context():
+def test_search_is_served_by_an_index_on_postgresql(api_app):
+    with api_app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("SQLite has no index for '%term%'; it reads ix_activities_created in order")
         connection = db.session.connection()
@@ -196,8 +196,8 @@ def test_sign_up_hashes_the_password_whatever_it_answers(anon, monkeypatch):
     assert calls == ["password-1", "password-2"]
 
 
-def _add_replies(app, crud_uuid, count):
-    with app.app_context():
+def _add_replies(api_app, crud_uuid, count):
+    with api_app.app_context():
         crud = db.session.scalar(select(Activity).where(Activity.uuid == crud_uuid))
         worf = db.session.scalar(select(User).where(User.handle == "worf"))
         start = utcnow() - timedelta(minutes=1)
@@ -208,10 +208,10 @@ def _add_replies(app, crud_uuid, count):
         db.session.commit()
 
 
-def test_a_crud_with_many_replies_keeps_the_feed_page_small(app, andrew, anon):
+def test_a_crud_with_many_replies_keeps_the_feed_page_small(api_app, andrew, anon):
     crud = andrew.post("/api/activities", {"message": "popular", "ttl": "1-day"}).get_json()
     small = len(anon.get("/api/activities/home?limit=1").data)
-    _add_replies(app, crud["uuid"], 250)
+    _add_replies(api_app, crud["uuid"], 250)
     page = anon.get("/api/activities/home?limit=1")
     [item] = page.get_json()
     assert item["uuid"] == crud["uuid"] and item["replies_count"] == 250
@@ -222,9 +222,9 @@ def test_a_crud_with_many_replies_keeps_the_feed_page_small(app, andrew, anon):
         assert len(item["replies"]) == 3 and item["replies_count"] == 250
 
 
-def test_the_status_page_pages_through_every_reply(app, andrew, anon):
+def test_the_status_page_pages_through_every_reply(api_app, andrew, anon):
     crud = andrew.post("/api/activities", {"message": "thread", "ttl": "1-day"}).get_json()
-    _add_replies(app, crud["uuid"], 45)
+    _add_replies(api_app, crud["uuid"], 45)
     url, seen, pages = f"/api/activities/@andrewbrown/status/{crud['uuid']}", [], 0
     while url:
         response = anon.get(url)
@@ -236,13 +236,13 @@ def test_the_status_page_pages_through_every_reply(app, andrew, anon):
     assert seen == [str(n) for n in range(45)] and pages == 3  # oldest first, 20 a page
 
 
-def test_parallel_groups_are_one_per_pair(app):
+def test_parallel_groups_are_one_per_pair(api_app):
     """The database refuses a second conversation for a pair, whoever writes it."""
     from sqlalchemy.exc import IntegrityError
 
     from cruddur.models import MessageGroup, MessageGroupPair
 
-    with app.app_context():
+    with api_app.app_context():
         low, high = sorted(db.session.scalars(select(User.id).where(User.handle.in_(["andrewbrown", "bayko"]))))
         group = MessageGroup(created_at=utcnow(), updated_at=utcnow())
         db.session.add(group)

@@ -71,9 +71,9 @@ def test_notification_pages_follow_link_headers_without_gaps(andrew, sign_in):
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(writers=st.integers(2, 6))
-def test_concurrent_replies_each_notify(app, writers):
+def test_concurrent_replies_each_notify(api_app, writers):
     """Replies written at once by several connections: each one's notification is there, once."""
-    with app.app_context():
+    with api_app.app_context():
         url = db.engine.url.render_as_string(hide_password=False)
         andrew_id, garek_id = (db.session.scalar(text("SELECT id FROM users WHERE handle = :h"), {"h": h})
                                for h in ("andrewbrown", "garek"))

@@ -57,10 +57,10 @@ def test_a_new_route_is_documented_from_its_declaration_alone(new_database_url):
     assert openapi.undeclared(app) == []
 
 
-def test_the_components_are_what_the_routes_declare(app):
+def test_the_components_are_what_the_routes_declare(api_app):
     from cruddur.validation import CreateActivityBody, CreateMessageBody, ReplyBody, SigninBody, SignupBody
 
-    assert set(openapi.request_models(app)) == {CreateActivityBody, ReplyBody, CreateMessageBody, SignupBody,
+    assert set(openapi.request_models(api_app)) == {CreateActivityBody, ReplyBody, CreateMessageBody, SignupBody,
                                                 SigninBody}
-    names = {model.__name__ for model in openapi.request_models(app) + openapi.response_models(app)}
-    assert names <= set(openapi.document(app)["components"]["schemas"])
+    names = {model.__name__ for model in openapi.request_models(api_app) + openapi.response_models(api_app)}
+    assert names <= set(openapi.document(api_app)["components"]["schemas"])

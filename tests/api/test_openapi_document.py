@@ -15,8 +15,8 @@ def serialized(document):
     return json.dumps(document, sort_keys=True, indent=1) + "\n"
 
 
-def test_the_document_is_the_published_one(app):
-    served = app.test_client().get("/api/openapi.json").get_json()
+def test_the_document_is_the_published_one(api_app):
+    served = api_app.test_client().get("/api/openapi.json").get_json()
     published = json.loads(SNAPSHOT.read_text())
     for path in sorted(set(served["paths"]) | set(published["paths"])):
         assert served["paths"].get(path) == published["paths"].get(path), path

@@ -92,7 +92,7 @@ ROUTES = {
 
 
 @pytest.fixture
-def statements(app):
+def statements(api_app):
     """The SQL statements sent while the returned list is being recorded into."""
     recorded = []
 

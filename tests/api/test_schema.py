@@ -15,8 +15,8 @@ POSTGRESQL_ONLY = {"ix_activities_message_folded_trgm"}
     ("x" * 280, False, True), ("x" * 281, False, False), ("x" * 1024, True, True),
     ("x" * 1025, True, False), ("", False, False),
 ])
-def test_message_lengths_are_checked_by_the_database(app, message, is_reply, ok):
-    with app.app_context():
+def test_message_lengths_are_checked_by_the_database(api_app, message, is_reply, ok):
+    with api_app.app_context():
         user = db.session.scalar(select(User).limit(1))
         parent = db.session.scalar(select(Activity).where(Activity.reply_to_activity_id.is_(None)).limit(1))
         now = datetime.now(UTC)
@@ -30,7 +30,7 @@ def test_message_lengths_are_checked_by_the_database(app, message, is_reply, ok)
         db.session.rollback()
 
 
-def test_migrations_match_the_models(app):
+def test_migrations_match_the_models(api_app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
@@ -38,7 +38,7 @@ def test_migrations_match_the_models(app):
         # The trigram index exists on PostgreSQL only (the model marks it ddl_if postgresql).
         return not (type_ == "index" and name in POSTGRESQL_ONLY and connection.dialect.name != "postgresql")
 
-    with app.app_context(), db.engine.connect() as connection:
+    with api_app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_object": include})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
