@@ -3,7 +3,7 @@
 Paths come from the app's URL map; each operation from its view's own declarations: the
 `operation` decorator (operations.py: summary, body, query, response, extra statuses), the types
 of its path arguments (`def show(handle: Handle, activity_uuid: Uuid, page)`; plain text when
-untyped), the auth decorators (auth.py: `view.auth`) and the rate limits (security.py). Schemas
+untyped), the auth decorators (auth.py: `view.auth`) and the rate limits (security/limits.py). Schemas
 are the body models (validation.py) and response models (schemas.py) those declarations name:
 nothing is listed by hand, so a new route needs only its own declaration."""
 import typing

@@ -16,7 +16,7 @@ the declaration on the view (`view.operation`) for openapi.py to publish.
   `dict` (a free-form JSON object) or `str` (text/html) for a view that returns its own response.
   A view may return `(result, status)` to answer another documented status, as the health check does.
 - `errors`: statuses only the view knows it answers (404, or 401 for bad credentials); the rest
-  follow from the declaration, the view's auth (auth.py) and the rate limits (security.py).
+  follow from the declaration, the view's auth (auth.py) and the rate limits (security/limits.py).
 - `database=False` for the views that never touch the database (no 503).
 
 A view that serves a file a page loads is declared `@page_file` instead: the document leaves it out."""

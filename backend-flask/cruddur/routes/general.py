@@ -36,6 +36,6 @@ def openapi_document():
            errors=(429,), database=False)
 def rollbar_test():
     # The item holds Cruddur's own text only: no query string, header or body of the caller's
-    # (security.py limits how often anyone can send one).
+    # (security/limits.py limits how often anyone can send one).
     error_reporting.report_message("Hello World!", "warning", with_request=False)
     return "Hello World!"
