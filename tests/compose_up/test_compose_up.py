@@ -10,7 +10,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -18,6 +17,7 @@ from playwright.sync_api import expect
 from testkit.auth import DEMO_PASSWORD, bearer, sign_in
 from testkit.frontend import CHROMIUM, CHROMIUM_ARGS
 from testkit.receivers import otlp_spans, wait_until, xray_id
+from tests.compose_up import signals
 from tests.compose_up.stack import HONEYCOMB_TEST_KEY
 from tests.e2e.actions import post_crud, unique
 
@@ -95,7 +95,8 @@ def test_a_person_signs_in_and_posts_a_crud_through_the_published_port(stack, pl
             # unloaded) in between takes that batch with it.
             stack.browser_trace_id = sent.value.all_headers()["traceparent"].split("-")[1]
             if not stack.upstream:
-                assert wait_until(lambda: "frontend-react-js" in _jaeger_services(stack, stack.browser_trace_id),
+                assert wait_until(lambda: "frontend-react-js" in signals.jaeger_services(stack,
+                                                                                           stack.browser_trace_id),
                                   timeout=60), "the browser's span reaches Jaeger through the collector"
             page.reload()
             expect(feed.get_by_text(message)).to_be_visible(timeout=20_000)
@@ -129,55 +130,16 @@ def _activity_access_lines(stack):
     return sorted(access, key=lambda line: json.loads(line).get("time", ""))[-40:]
 
 
-def _jaeger_trace(stack, trace_id):
-    """The trace as Jaeger's query API returns it: {span name: service name}, empty when unknown."""
-    with requests.get(f"http://127.0.0.1:{stack.ports['jaeger']}/api/traces/{trace_id}", timeout=5) as answer:
-        if not answer.ok:
-            return {}
-        return {span["operationName"]: trace["processes"][span["processID"]]["serviceName"]
-                for trace in answer.json().get("data") or [] for span in trace["spans"]}
-
-
-def _jaeger_services(stack, trace_id):
-    return set(_jaeger_trace(stack, trace_id).values())
-
-
-def _aws(stack, service):
-    """A client of the local AWS as a person reads it: its published port, any credentials."""
-    return boto3.client(service, endpoint_url=f"http://127.0.0.1:{stack.ports['moto']}", region_name="us-east-1",
-                        aws_access_key_id="local", aws_secret_access_key="local")
-
-
-def _xray_segments(stack, trace_id):
-    traces = _aws(stack, "xray").batch_get_traces(TraceIds=[xray_id(trace_id)])["Traces"]
-    return [json.loads(segment["Document"]) for trace in traces for segment in trace["Segments"]]
-
-
-def _log_lines(stack, trace_id, group="cruddur"):
-    logs = _aws(stack, "logs")
-    try:
-        events = logs.filter_log_events(logGroupName=group, filterPattern=f'"{trace_id}"')["events"]
-    except logs.exceptions.ResourceNotFoundException:
-        return []
-    return [json.loads(e["message"]) for e in events if e["message"].startswith("{")]
-
-
-def _rollbar_items(stack):
-    """The local Rollbar sink's items, as a person reads them: GET /items.jsonl on its port."""
-    with requests.get(f"http://127.0.0.1:{stack.ports['rollbar']}/items.jsonl", timeout=5) as answer:
-        answer.raise_for_status()
-        return [json.loads(json.loads(line)["body"]) for line in answer.text.splitlines() if line.strip()]
-
-
 def test_the_browsers_request_is_in_jaeger_xray_and_cloudwatch(stack):
     """One request made by Chromium signed in: its trace in Jaeger, its segment in the local AWS's
     X-Ray API, its access line in the local AWS's CloudWatch Logs, and in Honeycomb's stand-in."""
     trace_id = stack.browser_trace_id
     if stack.upstream:  # the real daemon uploads to the local AWS too; Honeycomb has no stand-in
-        assert wait_until(lambda: "create_activity" in _jaeger_trace(stack, trace_id), timeout=60)
+        assert wait_until(lambda: "create_activity" in signals.jaeger_trace(stack, trace_id), timeout=60)
         return
-    assert wait_until(lambda: _jaeger_trace(stack, trace_id).get("create_activity") == "backend-flask", timeout=60)
-    spans = _jaeger_trace(stack, trace_id)
+    assert wait_until(lambda: signals.jaeger_trace(stack, trace_id).get("create_activity") == "backend-flask",
+                      timeout=60)
+    spans = signals.jaeger_trace(stack, trace_id)
     assert set(spans.values()) == {"frontend-react-js", "backend-flask"}, spans
     assert "POST /api/activities" in spans, spans  # the backend's SERVER span
 
@@ -185,7 +147,8 @@ def test_the_browsers_request_is_in_jaeger_xray_and_cloudwatch(stack):
     # buffer on a loaded host): the browser's one request may lose its segment, which is not a
     # failure; a backend that sends none is. A lost one is looked for again on a few searches.
     def segment(trace):
-        return wait_until(lambda: [d for d in _xray_segments(stack, trace) if d["name"] == "backend-flask"], timeout=30)
+        return wait_until(lambda: [d for d in signals.xray_segments(stack, trace) if d["name"] == "backend-flask"],
+                          timeout=30)
 
     segment_trace = trace_id
     for _ in range(3):
@@ -200,7 +163,7 @@ def test_the_browsers_request_is_in_jaeger_xray_and_cloudwatch(stack):
     stack.xray_trace_id = segment_trace
 
     def posted():
-        return [line for line in _log_lines(stack, trace_id) if line.get("method") == "POST"]
+        return [line for line in signals.log_lines(stack, trace_id) if line.get("method") == "POST"]
 
     assert wait_until(posted, timeout=30)
     line = posted()[0]
@@ -228,9 +191,9 @@ def test_a_fault_leaves_a_rollbar_item_in_the_local_sink_and_bin_trace_prints_al
     with requests.get(f"{stack.url}/api/activities/notifications", headers=headers, timeout=10) as answer:
         assert answer.status_code == 500  # CRUDDUR_FAULTS=notifications_activities:error (stack.py)
         trace_id = answer.headers["traceresponse"].split("-")[1]
-    items = wait_until(lambda: [i for i in _rollbar_items(stack) if i["data"].get("custom", {}).get("trace_id")
+    items = wait_until(lambda: [i for i in signals.rollbar_items(stack) if i["data"].get("custom", {}).get("trace_id")
                                 == trace_id], timeout=30)
-    assert items, _rollbar_items(stack)[-3:]
+    assert items, signals.rollbar_items(stack)[-3:]
     data = items[0]["data"]
     assert data["person"]["username"] == "andrewbrown" and data["environment"] == "development"
     assert data["request"]["url"].endswith("/api/activities/notifications")
@@ -297,14 +260,14 @@ def test_stop_ends_every_container_within_its_grace_period_and_data_survive_down
     assert stack.logs("migrate").count("seed skipped") >= 1  # the second migrate found the data
     print(f"docker compose stop took {stopped_in:.1f}s")
 
-    signals = [json.loads(line)["signals"] for line in stack.logs("backend-flask").splitlines()
+    started = [json.loads(line)["signals"] for line in stack.logs("backend-flask").splitlines()
                if line.startswith("{") and '"signals"' in line]
-    assert signals and signals[-1]["xray"].startswith("otel ("), signals[-1:]
+    assert started and started[-1]["xray"].startswith("otel ("), started[-1:]
     trace_id = feed.headers["traceresponse"].split("-")[1]
     assert feed.headers["X-Amzn-Trace-Id"] == f"Root={xray_id(trace_id)}"
 
     def made_by_the_collector():
-        documents = _xray_segments(stack, trace_id)
+        documents = signals.xray_segments(stack, trace_id)
         names = {d["name"] for d in documents}
         return documents if {"backend-flask", "user_activities"} <= names else None
 
